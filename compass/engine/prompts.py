@@ -1,0 +1,137 @@
+"""Builds each phase's request from the prompt files and the data it works on.
+
+Customer text and earlier phases' output travel as JSON inside named tags
+(`<customer_input>…</customer_input>`). `<`, `>` and `&` are escaped as JSON unicode
+escapes inside a block, so no customer text can close a tag or open a new one; the
+system prompt tells the model that tagged content is data, never instructions.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from importlib import resources
+from typing import Any
+
+import anthropic
+
+from compass.engine.models import PHASE_MODELS
+from compass.engine.provider import ModelRequest
+from compass.tiers import Tier
+
+PERSPECTIVES: tuple[str, ...] = (
+    "operations", "customer_experience", "finance_risk", "growth", "technology",
+)
+PERSPECTIVE_LABELS: dict[str, str] = {
+    "operations": "Operations", "customer_experience": "Customer experience",
+    "finance_risk": "Finance & risk", "growth": "Growth", "technology": "Technology",
+}
+SAMPLE_SIZE = 25
+
+
+@functools.cache
+def prompt_text(name: str) -> str:
+    return resources.files("compass.engine").joinpath(f"prompts/{name}.md").read_text()
+
+
+@functools.cache
+def perspective_lens(key: str) -> str:
+    sections = re.split(r"^## ", prompt_text("perspectives"), flags=re.M)
+    for section in sections:
+        title, _, body = section.partition("\n")
+        if title.strip() == key:
+            return body.strip()
+    raise KeyError(f"no perspective {key!r} in prompts/perspectives.md")
+
+
+@functools.cache
+def phase_schema(phase: str) -> dict:
+    """The structured-output JSON schema of a phase, in the form the API accepts."""
+    return anthropic.transform_schema(PHASE_MODELS[phase])
+
+
+def data_block(name: str, value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, indent=1)
+    text = text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+    return f"<{name}>\n{text}\n</{name}>\n"
+
+
+def extract_block(text: str, name: str) -> Any | None:
+    """The value of the first `<name>` block in `text`, or None. Inverse of `data_block`."""
+    match = re.search(rf"<{name}>\n(.*?)\n</{name}>", text, flags=re.S)
+    return json.loads(match.group(1)) if match else None
+
+
+def _request(phase: str, tier: Tier, model: str, context: str, prompt: str, *,
+             max_tokens: int, cache_prefix: bool = False,
+             perspective: str | None = None) -> ModelRequest:
+    return ModelRequest(
+        phase=phase, model=model, effort=tier.effort,
+        system=prompt_text("system") + "\n" + prompt_text(phase),
+        shared_context=context, prompt=prompt, schema=phase_schema(phase),
+        max_tokens=max_tokens, cache_prefix=cache_prefix, perspective=perspective,
+    )
+
+
+def retry_note(problems: list[str]) -> str:
+    """Appended to a request whose previous answer failed the deterministic checks."""
+    return "\n" + data_block("retry", {"previous_answer_problems": problems}) + (
+        "Your previous answer to this request was rejected for the problems above. "
+        "Answer again with one complete JSON object that fixes them; keep it concise.\n"
+    )
+
+
+def rewrite_request(tier: Tier, model: str, customer: dict) -> ModelRequest:
+    return _request("rewrite", tier, model, data_block("customer_input", customer),
+                    "Write the brief for this customer.\n", max_tokens=2_000)
+
+
+def research_request(tier: Tier, model: str, customer: dict, brief: dict) -> ModelRequest:
+    context = data_block("customer_input", customer) + data_block("brief", brief)
+    return _request("research", tier, model, context,
+                    "Research this customer's industry.\n", max_tokens=4_000)
+
+
+def sample_context(customer: dict, brief: dict, research: dict) -> str:
+    # Identical for the five samples, byte for byte: this is the cached prefix.
+    return (data_block("customer_input", customer) + data_block("brief", brief)
+            + data_block("research", research))
+
+
+def sample_request(tier: Tier, model: str, context: str, perspective: str) -> ModelRequest:
+    prompt = (
+        data_block("perspective", {"key": perspective, "label": PERSPECTIVE_LABELS[perspective]})
+        + perspective_lens(perspective)
+        + f"\nPropose about {SAMPLE_SIZE} workflows from this perspective.\n"
+    )
+    return _request("sample", tier, model, context, prompt, max_tokens=tier.max_output_tokens,
+                    cache_prefix=True, perspective=perspective)
+
+
+def grouper_request(tier: Tier, model: str, brief: dict, selected: list[dict]) -> ModelRequest:
+    context = data_block("brief", brief) + data_block("selected_workflows", selected)
+    return _request("grouper", tier, model, context,
+                    "Arrange these workflows into a roadmap.\n", max_tokens=3_000)
+
+
+def proposal_request(tier: Tier, model: str, customer: dict, brief: dict, research: dict,
+                     selected: list[dict], feedback: dict | None = None) -> ModelRequest:
+    context = (data_block("customer_input", customer) + data_block("brief", brief)
+               + data_block("research", research) + data_block("selected_workflows", selected))
+    prompt = "Write the proposal for these workflows.\n"
+    if feedback:
+        prompt += data_block("reviewer_feedback", feedback) + (
+            "A reviewer rejected the previous draft for the reasons above. Write a new "
+            "proposal that fixes every point.\n"
+        )
+    return _request("proposal", tier, model, context, prompt,
+                    max_tokens=tier.max_output_tokens)
+
+
+def review_request(tier: Tier, model: str, customer: dict, research: dict,
+                   report: dict) -> ModelRequest:
+    context = (data_block("customer_input", customer) + data_block("research", research)
+               + data_block("report", report))
+    return _request("review", tier, model, context, "Review this draft report.\n",
+                    max_tokens=3_000)

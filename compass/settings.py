@@ -1,0 +1,124 @@
+"""Configuration, read once from the environment.
+
+Development needs nothing set: the offline model stands in for Claude, the dev checkout
+for Stripe and an outbox folder for SMTP. Production refuses to start without its
+secrets, naming each one that is missing.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"  # noqa: S105 - a labelled dev default
+
+# Secrets production cannot run without. Each is checked by name so the error says which.
+REQUIRED_IN_PRODUCTION = (
+    "SECRET_KEY",
+    "BASE_URL",
+    "STRIPE_SECRET_KEY",
+    "STRIPE_WEBHOOK_SECRET",
+    "ANTHROPIC_API_KEY",
+    "SMTP_HOST",
+    "MAIL_FROM",
+)
+
+
+class ConfigurationError(RuntimeError):
+    """The environment does not describe a runnable deployment."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(case_sensitive=True, extra="ignore")
+
+    COMPASS_ENV: Literal["development", "production"] = "development"
+    COMPASS_DATA_DIR: Path = Path("data")
+    BASE_URL: str = "http://127.0.0.1:8000"
+    SECRET_KEY: SecretStr = SecretStr(DEV_SECRET_KEY)
+
+    STRIPE_SECRET_KEY: SecretStr | None = None
+    STRIPE_WEBHOOK_SECRET: SecretStr | None = None
+    STRIPE_API_BASE: str | None = None
+
+    ANTHROPIC_API_KEY: SecretStr | None = None
+    ANTHROPIC_BASE_URL: str | None = None
+    # Overrides every tier's model when set (the tier table in compass/tiers.py is the default).
+    COMPASS_MODEL: str | None = None
+    ANTHROPIC_TIMEOUT_SECONDS: float = Field(default=120.0, gt=0)
+    ANTHROPIC_MAX_RETRIES: int = Field(default=4, ge=0, le=10)
+    ANTHROPIC_MAX_CONCURRENCY: int = Field(default=8, ge=1, le=64)
+
+    SMTP_HOST: str | None = None
+    SMTP_PORT: int = 587
+    SMTP_USER: str | None = None
+    SMTP_PASSWORD: SecretStr | None = None
+    SMTP_SECURITY: Literal["starttls", "ssl", "none"] = "starttls"
+    MAIL_FROM: str = "AI Readiness Compass <reports@compass.localhost>"
+    ADMIN_EMAILS: str = ""
+
+    LITESTREAM_REPLICA_URL: str | None = None
+
+    @field_validator(
+        "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "ANTHROPIC_API_KEY", "SMTP_PASSWORD",
+        "STRIPE_API_BASE", "ANTHROPIC_BASE_URL", "COMPASS_MODEL", "SMTP_HOST", "SMTP_USER",
+        "LITESTREAM_REPLICA_URL",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `FOO=` in a .env file means "not configured", not "configured as empty".
+        return None if value == "" else value
+
+    @property
+    def is_production(self) -> bool:
+        return self.COMPASS_ENV == "production"
+
+    @property
+    def db_path(self) -> Path:
+        return self.COMPASS_DATA_DIR / "compass.db"
+
+    @property
+    def queue_path(self) -> Path:
+        return self.COMPASS_DATA_DIR / "queue.db"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.COMPASS_DATA_DIR / "outbox"
+
+    @property
+    def admin_emails(self) -> frozenset[str]:
+        return frozenset(e.strip().lower() for e in self.ADMIN_EMAILS.split(",") if e.strip())
+
+    @property
+    def uses_offline_model(self) -> bool:
+        return self.ANTHROPIC_API_KEY is None
+
+    def missing_production_secrets(self) -> list[str]:
+        missing = []
+        for name in REQUIRED_IN_PRODUCTION:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            if not value or (name == "SECRET_KEY" and value == DEV_SECRET_KEY):
+                missing.append(name)
+        return missing
+
+    def check(self) -> Settings:
+        """Raise when production is missing a secret; return self for chaining."""
+        if self.is_production:
+            missing = self.missing_production_secrets()
+            if missing:
+                raise ConfigurationError(
+                    "COMPASS_ENV=production but these are not set: " + ", ".join(missing)
+                )
+        return self
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The process's settings. Tests that change the environment call `get_settings.cache_clear()`."""
+    return Settings().check()
