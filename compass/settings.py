@@ -120,5 +120,5 @@ class Settings(BaseSettings):
 
 @functools.cache
 def get_settings() -> Settings:
-    """The process's settings. Tests that change the environment call `get_settings.cache_clear()`."""
+    """The process's settings; tests that change the environment call `cache_clear()`."""
     return Settings().check()

@@ -114,4 +114,4 @@ def build_provider(settings: Settings) -> ModelProvider:
     )
 
 
-ProgressCallback = Callable[[int, str, str], None | Awaitable[None]]
+ProgressCallback = Callable[[int, str, str], Awaitable[None] | None]

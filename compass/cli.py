@@ -1,0 +1,140 @@
+"""`compass …`: the operator's command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import secrets
+import sys
+import time
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from compass import db as database
+from compass.settings import ConfigurationError, get_settings
+from compass.tiers import TIERS, get_tier
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    db = database.connect(settings.db_path)
+    applied = database.migrate(db)
+    for migration in applied:
+        print(f"applied {migration.version:03d} {migration.name}")
+    print(f"{settings.db_path}: schema at version {max(database.applied_versions(db))}")
+    return 0
+
+
+def _load_input(path: Path):
+    from compass.intake import OrderInput
+
+    try:
+        raw = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise SystemExit(f"error: no such input file: {path}") from None
+    except json.JSONDecodeError as error:
+        raise SystemExit(f"error: {path} is not valid JSON: {error}") from None
+    try:
+        return OrderInput.model_validate(raw)
+    except ValidationError as error:
+        lines = [f"  {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
+        raise SystemExit(f"error: {path} is not a valid order form:\n" + "\n".join(lines)) from None
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from compass.engine import EngineFailed, run_engine
+    from compass.engine.provider import build_provider
+
+    settings = get_settings()
+    order_input = _load_input(Path(args.input))
+    tier = get_tier(args.tier)
+    db = database.open_database(settings.db_path)
+    run_id = args.run_id or f"gen-{secrets.token_hex(6)}"
+    quiet = args.quiet
+
+    def show(percent: int, phase: str, label: str) -> None:
+        if not quiet:
+            print(f"  {percent:3d}%  {label}", file=sys.stderr)
+
+    async def generate() -> dict:
+        provider = build_provider(settings)
+        try:
+            return await run_engine(order_input, tier, provider=provider, db=db, run_id=run_id,
+                                    progress=show, model=settings.COMPASS_MODEL)
+        finally:
+            await provider.aclose()
+
+    started = time.perf_counter()
+    try:
+        result = asyncio.run(generate())
+    except EngineFailed as failure:
+        print(f"failed: {failure.reason}\nrun id {run_id} (run again with --run-id {run_id} "
+              "to reuse the calls that succeeded)", file=sys.stderr)
+        return 1
+    elapsed = time.perf_counter() - started
+    text = json.dumps(result, indent=2, ensure_ascii=False)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(text + "\n")
+    else:
+        print(text)
+    _summary(result, elapsed, args.out)
+    return 0
+
+
+def _summary(result: dict, elapsed: float, out: str | None) -> None:
+    usage, consensus = result["usage"], result["consensus"]
+    lines = [
+        f"{result['company']['name']} — {result['tier']} tier"
+        + (" (offline model: illustrative, not from Claude)" if result["offline"] else ""),
+    ]
+    for workflow in result["workflows"]:
+        lines.append(f"  {workflow['rank']}. {workflow['name']}  [{workflow['domain_label']}, "
+                     f"{workflow['feasibility']}, {workflow['votes']}/5 votes]")
+    domains = sorted({w["domain_label"] for w in result["workflows"]})
+    lines += [
+        f"domains: {len(domains)} ({', '.join(domains)})",
+        f"consensus: {consensus['method']}, {consensus['agreed']} agreed of "
+        f"{consensus['candidates']} candidates, confidence {consensus['confidence_percent']}%",
+        f"QA score: {result['qa']['score']}/10 ({'pass' if result['qa']['passed'] else 'fail'}, "
+        f"attempt {result['qa']['attempts']})",
+        f"calls: {usage['calls']} ({usage['calls_retried']} retried, {usage['calls_reused']} "
+        f"reused); tokens: {usage['input_tokens']:,} in, {usage['output_tokens']:,} out, "
+        f"{usage['cache_read_tokens']:,} cache read, {usage['cache_write_tokens']:,} cache write",
+        f"cost: ${usage['cost_usd']:.4f}; time: {elapsed:.2f} s",
+    ]
+    if out:
+        lines.append(f"report written to {out}")
+    print("\n".join(lines), file=sys.stderr)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="compass", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    migrate = commands.add_parser("migrate", help="apply pending database migrations")
+    migrate.set_defaults(handler=cmd_migrate)
+
+    generate = commands.add_parser("generate", help="run the engine on an order form (JSON)")
+    generate.add_argument("--tier", required=True, choices=sorted(TIERS))
+    generate.add_argument("--input", required=True, help="JSON with the order form's fields")
+    generate.add_argument("--out", help="write the result here (default: standard output)")
+    generate.add_argument("--run-id", help="resume this run, reusing its successful calls")
+    generate.add_argument("--quiet", action="store_true", help="no progress lines")
+    generate.set_defaults(handler=cmd_generate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except ConfigurationError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

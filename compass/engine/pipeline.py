@@ -1,0 +1,391 @@
+"""The consensus engine: from a customer's form to a report.
+
+rewrite → research → five samples in parallel (one per analyst perspective) → vote by
+meaning (or fallback ranking) → select for the tier → roadmap and proposal in parallel →
+review and score. A score under 7 sends the synthesis round back with the reviewer's
+findings, up to three attempts in all.
+
+Every model call goes through `Run.call`, which makes the ledger the resume checkpoint:
+a request already answered successfully in this run is read back from `ai_calls`
+instead of being paid for again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import sqlite_utils
+
+from compass import db as database
+from compass.engine import prompts, qa
+from compass.engine.models import DOMAIN_LABELS, Brief, Proposal, Research, Review, Roadmap, Sample
+from compass.engine.provider import (
+    ModelProvider,
+    ModelRequest,
+    ModelResponse,
+    ProgressCallback,
+    ProviderError,
+)
+from compass.engine.selector import Selection, fallback_rank, select
+from compass.engine.voter import Consensus, vote
+from compass.intake import OrderInput
+from compass.pricing import cost_microusd
+from compass.tiers import Tier
+
+MAX_RETRIES_PER_CALL = 2
+MAX_ATTEMPTS = 3
+MIN_SAMPLES = 3  # fewer usable samples than the vote threshold cannot agree on anything
+RESULT_VERSION = 1
+
+
+class EngineFailed(Exception):
+    """The engine could not produce a report that passes QA; `reason` says why in plain words."""
+
+    def __init__(self, reason: str, *, retryable: bool = False):
+        super().__init__(reason)
+        self.reason = reason
+        # True when the cause is outside the report (the API was down): worth a later retry.
+        self.retryable = retryable
+
+
+class CallFailed(Exception):
+    def __init__(self, phase: str, problems: list[str]):
+        super().__init__(f"{phase}: {'; '.join(problems)}")
+        self.phase = phase
+        self.problems = problems
+
+
+@dataclass
+class Progress:
+    """Turns engine events into a monotonic percentage and a label a customer understands."""
+
+    callback: ProgressCallback | None
+    percent: int = 0
+
+    async def __call__(self, percent: int, phase: str, label: str) -> None:
+        self.percent = max(self.percent, min(100, percent))
+        if self.callback is None:
+            return
+        outcome = self.callback(self.percent, phase, label)
+        if inspect.isawaitable(outcome):
+            await outcome
+
+
+@dataclass
+class Run:
+    provider: ModelProvider
+    db: sqlite_utils.Database
+    run_id: str
+    tier: Tier
+    model: str
+    order_id: int | None
+    progress: Progress
+    attempt: int = 1
+    tokens_used: int = 0
+    reused_calls: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    async def call(self, request: ModelRequest, *, expected_names: list[str] | None = None,
+                   on_started: Callable[[], None] | None = None):
+        """One logical model call: reuse, budget, deterministic QA and up to 2 retries."""
+        problems: list[str] = []
+        for retry in range(MAX_RETRIES_PER_CALL + 1):
+            attempt_request = request if retry == 0 else replace(
+                request, prompt=request.prompt + prompts.retry_note(problems))
+            response = await self._answer(attempt_request, retry, on_started)
+            checked = qa.check_answer(request.phase, response.text, response.stop_reason,
+                                      expected_names)
+            self._record(attempt_request, retry, response, checked)
+            if checked.ok:
+                return checked.value
+            problems = checked.problems
+        raise CallFailed(request.phase, problems)
+
+    async def _answer(self, request: ModelRequest, retry: int,
+                      on_started: Callable[[], None] | None) -> ModelResponse:
+        stored = database.reusable_response(self.db, self.run_id, request.request_hash())
+        if stored is not None:
+            self.reused_calls += 1
+            if on_started:
+                on_started()
+            return ModelResponse(text=stored["response_text"], stop_reason=stored["stop_reason"],
+                                 model=stored["model"], extra={"reused_call_id": stored["id"]})
+        if self.tokens_used > self.tier.token_budget:
+            raise EngineFailed(
+                f"the {self.tier.label} tier's token budget ({self.tier.token_budget:,}) ran out")
+        try:
+            return await self.provider.complete(request, on_started=on_started)
+        except ProviderError as error:
+            self._record_error(request, retry, error)
+            raise EngineFailed(f"the AI service is not available ({error})",
+                               retryable=error.retryable) from error
+
+    def _record(self, request: ModelRequest, retry: int, response: ModelResponse,
+                checked: qa.Checked) -> None:
+        if "reused_call_id" in response.extra:
+            return
+        tokens = (response.input_tokens + response.output_tokens + response.cache_read_tokens
+                  + response.cache_write_tokens)
+        self.tokens_used += tokens
+        cost = 0 if self.provider.offline else cost_microusd(
+            response.model or request.model, input_tokens=response.input_tokens,
+            output_tokens=response.output_tokens, cache_read_tokens=response.cache_read_tokens,
+            cache_write_tokens=response.cache_write_tokens)
+        database.record_ai_call(self.db, database.AICall(
+            run_id=self.run_id, order_id=self.order_id, phase=request.phase,
+            attempt=self.attempt, retry=retry, perspective=request.perspective,
+            provider=self.provider.name, model=response.model or request.model,
+            request_hash=request.request_hash(), status="ok" if checked.ok else "invalid",
+            stop_reason=response.stop_reason, input_tokens=response.input_tokens,
+            output_tokens=response.output_tokens, cache_read_tokens=response.cache_read_tokens,
+            cache_write_tokens=response.cache_write_tokens, cost_microusd=cost,
+            latency_ms=response.latency_ms, error="; ".join(checked.problems) or None,
+            response_text=response.text,
+        ))
+
+    def _record_error(self, request: ModelRequest, retry: int, error: ProviderError) -> None:
+        database.record_ai_call(self.db, database.AICall(
+            run_id=self.run_id, order_id=self.order_id, phase=request.phase,
+            attempt=self.attempt, retry=retry, perspective=request.perspective,
+            provider=self.provider.name, model=request.model,
+            request_hash=request.request_hash(), status="error", error=str(error)[:500],
+        ))
+
+    def timed(self, phase: str):
+        return _Timer(self.timings, phase)
+
+
+class _Timer:
+    def __init__(self, timings: dict[str, float], phase: str):
+        self.timings, self.phase = timings, phase
+
+    def __enter__(self) -> None:
+        self.started = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        elapsed = time.perf_counter() - self.started
+        self.timings[self.phase] = round(self.timings.get(self.phase, 0.0) + elapsed, 4)
+
+
+async def run_engine(order_input: OrderInput, tier: Tier, *, provider: ModelProvider,
+                     db: sqlite_utils.Database, run_id: str, order_id: int | None = None,
+                     progress: ProgressCallback | None = None, model: str | None = None) -> dict:
+    """Produce the report for one order. Raises EngineFailed with a plain reason."""
+    run = Run(provider=provider, db=db, run_id=run_id, tier=tier, model=model or tier.model,
+              order_id=order_id, progress=Progress(progress))
+    try:
+        return await _run(run, order_input)
+    except CallFailed as failure:
+        raise EngineFailed(f"the {failure.phase} step kept giving unusable answers "
+                           f"({'; '.join(failure.problems[:3])})") from failure
+
+
+async def _run(run: Run, order_input: OrderInput) -> dict:
+    tier, model, report = run.tier, run.model, run.progress
+    customer = order_input.model_dump(exclude={"email", "contact_name"})
+    customer_text = " ".join([order_input.industry, order_input.prompt, order_input.pain_point])
+
+    await report(2, "rewrite", "Reading your answers")
+    with run.timed("rewrite"):
+        brief: Brief = await run.call(prompts.rewrite_request(tier, model, customer))
+    await report(8, "research", "Researching how businesses like yours work")
+    with run.timed("research"):
+        research: Research = await run.call(
+            prompts.research_request(tier, model, customer, brief.model_dump()))
+
+    await report(18, "sample", "Five independent analyses under way")
+    with run.timed("sample"):
+        samples = await _samples(run, customer, brief.model_dump(), research.model_dump())
+
+    await report(70, "vote", "Finding where the analysts agree")
+    with run.timed("vote"):
+        consensus = vote([[w.model_dump() for w in s.workflows] for s in samples],
+                         [s.perspective for s in samples], min_votes=3)
+        candidates = consensus.clusters if consensus.had_consensus else fallback_rank(
+            consensus.clusters, customer_text, brief.keywords)
+        selections = select(candidates, tier, customer_text, brief.keywords)
+    if not selections:
+        raise EngineFailed("the analyses produced no workflow that fits this tier")
+
+    feedback: dict | None = None
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        run.attempt = attempt
+        workflows = [_drop_tools(s.workflow, feedback) for s in selections]
+        roadmap, proposal = await _synthesis(run, customer, brief, research, workflows, feedback)
+        draft = _report(workflows, roadmap, proposal)
+        await report(88, "review", "Checking the report's quality")
+        with run.timed("review"):
+            review: Review = await run.call(prompts.review_request(
+                tier, model, customer, research.model_dump(), draft))
+        relevance = statistics.fmean(s.relevance for s in selections)
+        score = qa.score_report(
+            review, relevance=relevance,
+            ungrounded=qa.ungrounded_tools(workflows, research.model_dump(), customer_text))
+        if score.passed:
+            break
+        feedback = score.feedback
+        if attempt < MAX_ATTEMPTS:
+            await report(72, "proposal", f"Quality review asked for changes — revising "
+                                         f"(attempt {attempt + 1} of {MAX_ATTEMPTS})")
+    else:
+        raise EngineFailed(f"the report scored {score.score}/10 in quality review after "
+                           f"{MAX_ATTEMPTS} attempts (7 is needed)")
+
+    await report(100, "done", "Your report is ready")
+    return _result(run, order_input, brief, research, consensus, selections, workflows,
+                   roadmap, proposal, review, score)
+
+
+async def _samples(run: Run, customer: dict, brief: dict, research: dict) -> list[Sample]:
+    """The five perspectives, concurrently, with the shared prefix cached once.
+
+    The first sample goes alone until the API has processed its prompt (and so written the
+    cache); the other four then start and read the prefix from cache.
+    """
+    context = prompts.sample_context(customer, brief, research)
+    requests = [prompts.sample_request(run.tier, run.model, context, p)
+                for p in prompts.PERSPECTIVES]
+    cache_written = asyncio.Event()
+    done = 0
+
+    async def one(request: ModelRequest, leader: bool) -> Sample | CallFailed:
+        nonlocal done
+        try:
+            if leader:
+                try:
+                    sample = await run.call(request, on_started=cache_written.set)
+                finally:
+                    cache_written.set()
+            else:
+                await cache_written.wait()
+                sample = await run.call(request)
+        except CallFailed as failure:
+            sample = failure
+        done += 1
+        await run.progress(18 + done * 10, "sample",
+                           f"Comparing five independent analyses: {done} of 5 done")
+        return sample
+
+    outcomes = await asyncio.gather(*(one(r, i == 0) for i, r in enumerate(requests)))
+    samples = [s for s in outcomes if isinstance(s, Sample)]
+    if len(samples) < MIN_SAMPLES:
+        failure = next(s for s in outcomes if isinstance(s, CallFailed))
+        raise failure
+    return samples
+
+
+async def _synthesis(run: Run, customer: dict, brief: Brief, research: Research,
+                     workflows: list[dict], feedback: dict | None) -> tuple[Roadmap, Proposal]:
+    """Roadmap and proposal depend only on the selection, so they run side by side."""
+    names = [w["name"] for w in workflows]
+    finished = 0
+    await run.progress(74, "proposal", "Writing your roadmap and recommendations")
+
+    async def timed_call(phase: str, request: ModelRequest):
+        nonlocal finished
+        started = time.perf_counter()
+        value = await run.call(request, expected_names=names)
+        run.timings[phase] = round(run.timings.get(phase, 0.0) + time.perf_counter() - started, 4)
+        finished += 1
+        await run.progress(74 + finished * 6, phase, "Writing your roadmap and recommendations")
+        return value
+
+    roadmap, proposal = await asyncio.gather(
+        timed_call("grouper", prompts.grouper_request(run.tier, run.model, brief.model_dump(),
+                                                      workflows)),
+        timed_call("proposal", prompts.proposal_request(
+            run.tier, run.model, customer, brief.model_dump(), research.model_dump(),
+            workflows, feedback)),
+    )
+    return roadmap, proposal
+
+
+def _drop_tools(workflow: dict, feedback: dict | None) -> dict:
+    """Remove tools the last review could not ground, keeping at least one."""
+    if not feedback or not feedback.get("ungrounded_tools"):
+        return dict(workflow)
+    flagged = set(feedback["ungrounded_tools"])
+    kept = [t for t in workflow["tools"] if t not in flagged]
+    return {**workflow, "tools": kept or workflow["tools"][:1]}
+
+
+def _report(workflows: list[dict], roadmap: Roadmap, proposal: Proposal) -> dict:
+    """The draft the reviewer sees: what the customer would read."""
+    return {"workflows": workflows, "roadmap": roadmap.model_dump(),
+            "proposal": proposal.model_dump()}
+
+
+def _consensus_summary(consensus: Consensus, selections: list[Selection]) -> dict:
+    method = "consensus" if consensus.had_consensus else "fallback"
+    if consensus.had_consensus:
+        confidence = round(75 + 25 * consensus.strength)
+    else:
+        confidence = round(60 + 25 * statistics.fmean(s.score for s in selections))
+    return {
+        "method": method,
+        "had_consensus": consensus.had_consensus,
+        "samples": consensus.samples,
+        "min_votes": consensus.min_votes,
+        "agreed": len(consensus.agreed),
+        "candidates": len(consensus.clusters),
+        "strength": round(consensus.strength, 3),
+        "confidence_percent": max(0, min(100, confidence)),
+        "top": [{"name": c.representative["name"], "votes": c.votes,
+                 "perspectives": c.perspectives, "names": c.names[:5]}
+                for c in consensus.clusters[:15]],
+    }
+
+
+def _result(run: Run, order_input: OrderInput, brief: Brief, research: Research,
+            consensus: Consensus, selections: list[Selection], workflows: list[dict],
+            roadmap: Roadmap, proposal: Proposal, review: Review, score: qa.Score) -> dict:
+    plans = {plan.name: plan.model_dump() for plan in proposal.workflows}
+    return {
+        "version": RESULT_VERSION,
+        "run_id": run.run_id,
+        "tier": run.tier.name,
+        "model": run.model,
+        "offline": run.provider.offline,
+        "generated_at": database.now_iso(),
+        "company": {"name": order_input.company_name, "industry": order_input.industry,
+                    "size": order_input.company_size_label,
+                    "website": order_input.company_website},
+        "brief": brief.model_dump(),
+        "research": research.model_dump(),
+        "workflows": [
+            {**workflow, **plans[workflow["name"]],
+             "domain_label": DOMAIN_LABELS[workflow["domain"]], "rank": rank,
+             "votes": selection.cluster.votes, "perspectives": selection.cluster.perspectives,
+             "also_called": [n for n in selection.cluster.names if n != workflow["name"]][:4],
+             "relevance": round(selection.relevance, 3), "selection_score":
+             round(selection.score, 3), "selection_reasons": selection.reasons}
+            for rank, (selection, workflow) in enumerate(zip(selections, workflows,
+                                                                strict=True), start=1)
+        ],
+        "roadmap": roadmap.model_dump(),
+        "proposal": {k: v for k, v in proposal.model_dump().items() if k != "workflows"},
+        "consensus": _consensus_summary(consensus, selections),
+        "qa": {**score.as_dict(), "attempts": run.attempt, "review": review.model_dump()},
+        "usage": usage(run.db, run.run_id, reused=run.reused_calls),
+        "timings": run.timings,
+    }
+
+
+def usage(db: sqlite_utils.Database, run_id: str, *, reused: int = 0) -> dict:
+    """Token and cost totals of a run, from the ledger (calls of earlier, crashed tries too)."""
+    calls = database.ai_calls_for_run(db, run_id)
+    totals = {key: sum(c[key] for c in calls) for key in (
+        "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
+        "cost_microusd")}
+    return {
+        "calls": len(calls),
+        "calls_retried": sum(1 for c in calls if c["status"] == "invalid"),
+        "calls_reused": reused,
+        **totals,
+        "cost_usd": round(totals["cost_microusd"] / 1_000_000, 4),
+    }

@@ -1,0 +1,32 @@
+"""Shared fixtures: every test gets its own data directory and a development environment."""
+
+from __future__ import annotations
+
+import pytest
+
+from compass import db as database
+from compass.settings import get_settings
+
+ENV_VARS = (
+    "COMPASS_ENV", "BASE_URL", "SECRET_KEY", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
+    "STRIPE_API_BASE", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "COMPASS_MODEL", "SMTP_HOST",
+    "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM", "ADMIN_EMAILS",
+    "LITESTREAM_REPLICA_URL",
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(tmp_path, monkeypatch):
+    for name in ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COMPASS_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def db(tmp_path):
+    database_ = database.open_database(tmp_path / "data" / "compass.db")
+    yield database_
+    database_.conn.close()

@@ -1,0 +1,523 @@
+"""A local stand-in for Anthropic's Messages API, speaking its wire format.
+
+`POST /v1/messages` answers like the real API: JSON or server-sent events (`stream: true`),
+error bodies in the API's shape, prompt-cache accounting (`cache_control` breakpoints are
+written by the first request and read by later ones), 400 for `temperature`/`top_p`/`top_k`
+and empty text blocks. By default the content comes from the offline model; tests script
+other behaviours (errors, hangs, broken streams, fixed replies) one per request.
+
+    with running_server(latency=0.2) as server:
+        provider = AnthropicProvider("test-key", base_url=server.base_url)
+        server.script([Status(429, retry_after="1"), Reply('{"ok": true}')])
+
+Run standalone: `python -m tests.fakes.messages_api --port 8765 [--latency 0.2]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import hashlib
+import itertools
+import json
+import threading
+import time
+import traceback
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+FORBIDDEN_SAMPLING_PARAMS = ("temperature", "top_p", "top_k")
+ERROR_TYPES = {
+    400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
+    404: "not_found_error", 413: "request_too_large", 429: "rate_limit_error",
+    500: "api_error", 504: "timeout_error", 529: "overloaded_error",
+}
+DELTA_CHARS = 200  # text per content_block_delta event
+PING_EVERY = 0.1  # seconds between pings in a stalled stream
+
+
+# -- scripted behaviours ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Status:
+    """Answer with an HTTP error in the API's JSON shape."""
+
+    code: int
+    retry_after: str | None = None
+    message: str = "scripted error"
+
+
+@dataclass(frozen=True)
+class Hang:
+    """Say nothing for `seconds`, then drop the connection. With `after_start`, a stream
+    sends message_start and then only pings (the prompt was processed, the model hangs)."""
+
+    seconds: float
+    after_start: bool = False
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Answer with this text instead of the offline model's."""
+
+    text: str
+    stop_reason: str = "end_turn"
+
+
+@dataclass(frozen=True)
+class StreamError:
+    """A stream that sends message_start and then an `error` event, as an overload mid-stream."""
+
+    error_type: str = "overloaded_error"
+
+
+@dataclass(frozen=True)
+class Drop:
+    """A stream that sends message_start and some text, then ends without a stop reason."""
+
+
+Behaviour = Status | Hang | Reply | StreamError | Drop
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    path: str
+    headers: dict[str, str]  # names lower-cased
+    body: dict[str, Any]
+
+
+# -- the API's arithmetic --------------------------------------------------------------------
+
+def count_tokens(text: str) -> int:
+    return (len(text) + 3) // 4
+
+
+def _text_blocks(value: Any) -> list[dict[str, Any]]:
+    """`system` or a message's `content`: a string or a list of blocks, as blocks."""
+    if isinstance(value, str):
+        return [{"type": "text", "text": value}]
+    return [block for block in value or [] if block.get("type") == "text"]
+
+
+def _prompt_blocks(body: dict[str, Any]) -> list[dict[str, Any]]:
+    # The order the API caches in: system first, then the messages.
+    blocks = _text_blocks(body.get("system"))
+    for message in body["messages"]:
+        blocks += _text_blocks(message.get("content"))
+    return blocks
+
+
+@dataclass(frozen=True)
+class Usage:
+    input_tokens: int
+    cache_creation_input_tokens: int
+    cache_read_input_tokens: int
+    cache_keys: tuple[str, ...]  # breakpoints this request writes once its prompt is processed
+
+    def as_dict(self, output_tokens: int) -> dict[str, int]:
+        return {
+            "input_tokens": self.input_tokens,
+            "cache_creation_input_tokens": self.cache_creation_input_tokens,
+            "cache_read_input_tokens": self.cache_read_input_tokens,
+            "output_tokens": output_tokens,
+        }
+
+
+class PromptCache:
+    """Which cache prefixes have been written. A prefix ends at a block with cache_control.
+
+    As on the real API, a prefix shorter than the model's minimum cacheable length is
+    silently not cached (`min_tokens`; 1,024 to 4,096 depending on the model).
+    """
+
+    def __init__(self, min_tokens: int = 0) -> None:
+        self.min_tokens = min_tokens
+        self._written: set[str] = set()
+        self._lock = threading.Lock()
+
+    def usage(self, body: dict[str, Any]) -> Usage:
+        blocks = _prompt_blocks(body)
+        digest = hashlib.sha256(str(body.get("model")).encode())
+        text = ""
+        breakpoints: list[tuple[str, int]] = []  # (key, tokens up to and including the block)
+        for block in blocks:
+            digest.update(b"\0" + block["text"].encode())
+            text += block["text"]
+            if "cache_control" in block and count_tokens(text) >= self.min_tokens:
+                breakpoints.append((digest.hexdigest(), count_tokens(text)))
+        total = count_tokens(text)
+        if not breakpoints:
+            return Usage(total, 0, 0, ())
+        with self._lock:
+            read = max((tokens for key, tokens in breakpoints if key in self._written), default=0)
+        cached = breakpoints[-1][1]
+        return Usage(total - cached, cached - read, read, tuple(key for key, _ in breakpoints))
+
+    def write(self, usage: Usage) -> None:
+        with self._lock:
+            self._written.update(usage.cache_keys)
+
+
+# -- the server ------------------------------------------------------------------------------
+
+class FakeMessagesAPI:
+    """The server and everything tests inspect. Start with `start()` or `running_server()`."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, latency: float = 0.0,
+                 api_key: str | None = None, min_cache_tokens: int = 0) -> None:
+        self.latency = latency
+        self.api_key = api_key  # None: any key is accepted, but one must be sent
+        self.cache = PromptCache(min_cache_tokens)
+        self.closing = threading.Event()
+        self._lock = threading.Lock()
+        self._script: collections.deque[Behaviour] = collections.deque()
+        self._always: Behaviour | None = None
+        self._requests: list[RecordedRequest] = []
+        self._in_flight = 0
+        self._max_in_flight = 0
+        self._ids = itertools.count(1)
+        self._httpd = _HTTPServer((host, port), _Handler)
+        self._httpd.api = self
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> FakeMessagesAPI:
+        self._thread = threading.Thread(target=self._httpd.serve_forever,
+                                        kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        self.closing.set()  # wakes hanging handlers
+        if self._thread is not None:
+            self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def __enter__(self) -> FakeMessagesAPI:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- what tests control and inspect
+
+    def script(self, behaviours: Iterable[Behaviour]) -> None:
+        """Queue behaviours, one per request; when the queue is empty, answer normally."""
+        with self._lock:
+            self._script.extend(behaviours)
+
+    def always(self, behaviour: Behaviour | None) -> None:
+        """Answer every unscripted request with `behaviour`, e.g. `Status(503)` for an API
+        that is down or a fixed `Reply`; None goes back to the offline model's answers."""
+        with self._lock:
+            self._always = behaviour
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._requests)
+
+    @property
+    def request_count(self) -> int:
+        with self._lock:
+            return len(self._requests)
+
+    @property
+    def max_in_flight(self) -> int:
+        """Most requests that were being answered at the same moment."""
+        with self._lock:
+            return self._max_in_flight
+
+    # -- used by the handler
+
+    def next_id(self) -> int:
+        return next(self._ids)
+
+    def record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self._requests.append(request)
+
+    def next_behaviour(self) -> Behaviour | None:
+        with self._lock:
+            return self._script.popleft() if self._script else self._always
+
+    def enter(self) -> None:
+        with self._lock:
+            self._in_flight += 1
+            self._max_in_flight = max(self._max_in_flight, self._in_flight)
+
+    def leave(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    api: FakeMessagesAPI
+    # Do not wait for hanging handlers on close; `closing` wakes them anyway.
+    block_on_close = False
+
+
+class _AbortResponse(Exception):
+    """Close the connection without (finishing) an answer."""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, like the real API
+    timeout = 60  # idle keep-alive connections do not keep threads forever
+    server: _HTTPServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # tests read the recorded requests instead
+
+    def do_POST(self) -> None:
+        api = self.server.api
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length)
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError:
+            body = None
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        api.record(RecordedRequest(self.path, headers, body if isinstance(body, dict) else {}))
+        api.enter()
+        self._left = False
+        self._answering = False  # True once a status line went out
+        try:
+            self._answer(api, headers, body)
+        except _AbortResponse:
+            self.close_connection = True
+        except OSError:  # the client went away (it timed out): nothing left to say
+            self.close_connection = True
+        except Exception as exc:  # a bug here or in the offline model: say so, as a 500
+            traceback.print_exc()
+            if self._answering:
+                self.close_connection = True
+            else:
+                self._error(500, f"fake Messages API failed: {exc!r}")
+        finally:
+            self._leave()
+
+    def _leave(self) -> None:
+        # Called just before the last bytes go out, so a client that has its whole answer
+        # never sees this request still counted as in flight.
+        if not self._left:
+            self._left = True
+            self.server.api.leave()
+
+    def _answer(self, api: FakeMessagesAPI, headers: dict[str, str], body: Any) -> None:
+        if self.path.split("?")[0] != "/v1/messages":
+            return self._error(404, f"no route {self.path}")
+        if not isinstance(body, dict):
+            return self._error(400, "the request body is not a JSON object")
+        key = headers.get("x-api-key") or headers.get("authorization", "").removeprefix("Bearer ")
+        if not key or (api.api_key is not None and key != api.api_key):
+            return self._error(401, "invalid x-api-key" if key else "no API key was sent")
+        problem = _validate(body)
+        if problem:
+            return self._error(400, problem)
+
+        behaviour = api.next_behaviour()
+        if isinstance(behaviour, Status):
+            return self._error(behaviour.code, behaviour.message, behaviour.retry_after)
+        if isinstance(behaviour, Hang) and not (behaviour.after_start and body.get("stream")):
+            api.closing.wait(behaviour.seconds)
+            raise _AbortResponse
+
+        usage = api.cache.usage(body)
+        message_id = f"msg_fake_{api.next_id():06d}"
+        # Worked out before anything is sent, so a failing offline model is a clean 500.
+        content = _content(body, behaviour) if behaviour is None or isinstance(behaviour, Reply) \
+            else None
+        if not body.get("stream"):
+            return self._json_reply(api, body, behaviour, content, usage, message_id)
+        return self._stream_reply(api, body, behaviour, content, usage, message_id)
+
+    # -- non-streaming
+
+    def _json_reply(self, api: FakeMessagesAPI, body: dict[str, Any], behaviour: Behaviour | None,
+                    content: tuple[str, str] | None, usage: Usage, message_id: str) -> None:
+        if isinstance(behaviour, StreamError):
+            return self._error(_status_of(behaviour.error_type), "scripted stream error")
+        if content is None:  # Drop
+            raise _AbortResponse
+        api.cache.write(usage)  # the prompt is processed before the model writes
+        api.closing.wait(api.latency)
+        text, stop_reason = content
+        payload = {
+            "id": message_id, "type": "message", "role": "assistant", "model": body["model"],
+            "content": [{"type": "text", "text": text}], "stop_reason": stop_reason,
+            "stop_sequence": None, "usage": usage.as_dict(count_tokens(text)),
+        }
+        self._send_json(200, payload, message_id)
+
+    # -- streaming
+
+    def _stream_reply(self, api: FakeMessagesAPI, body: dict[str, Any], behaviour: Behaviour | None,
+                      content: tuple[str, str] | None, usage: Usage, message_id: str) -> None:
+        self._answering = True
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream; charset=utf-8")
+        self.send_header("cache-control", "no-cache")
+        self.send_header("transfer-encoding", "chunked")
+        self.send_header("request-id", f"req_{message_id}")
+        self.end_headers()
+        self._event("message_start", {"type": "message_start", "message": {
+            "id": message_id, "type": "message", "role": "assistant", "model": body["model"],
+            "content": [], "stop_reason": None, "stop_sequence": None,
+            "usage": usage.as_dict(1),
+        }})
+        api.cache.write(usage)  # from now on, requests with this prefix read the cache
+
+        if isinstance(behaviour, Hang):
+            # Pings keep a per-read timeout happy, as the real API's do while the model thinks:
+            # only a bound on the whole call ends this.
+            deadline = time.monotonic() + behaviour.seconds
+            while time.monotonic() < deadline and not api.closing.wait(PING_EVERY):
+                self._event("ping", {"type": "ping"})
+            raise _AbortResponse
+        if isinstance(behaviour, StreamError):
+            self._leave()
+            self._event("error", {"type": "error", "error": {
+                "type": behaviour.error_type, "message": "scripted stream error"}})
+            return self._end_chunks()
+
+        api.closing.wait(api.latency)
+        self._event("content_block_start", {"type": "content_block_start", "index": 0,
+                                            "content_block": {"type": "text", "text": ""}})
+        self._event("ping", {"type": "ping"})
+        if content is None:  # Drop
+            self._event("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                                "delta": {"type": "text_delta", "text": '{"wo'}})
+            self._leave()
+            return self._end_chunks()
+
+        text, stop_reason = content
+        for start in range(0, len(text), DELTA_CHARS):
+            delta = {"type": "text_delta", "text": text[start:start + DELTA_CHARS]}
+            self._event("content_block_delta",
+                        {"type": "content_block_delta", "index": 0, "delta": delta})
+        self._event("content_block_stop", {"type": "content_block_stop", "index": 0})
+        self._event("message_delta", {
+            "type": "message_delta",
+            "delta": {"stop_reason": stop_reason, "stop_sequence": None},
+            "usage": {"output_tokens": count_tokens(text)},
+        })
+        self._leave()
+        self._event("message_stop", {"type": "message_stop"})
+        self._end_chunks()
+
+    def _event(self, name: str, data: dict[str, Any]) -> None:
+        self._chunk(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode())
+
+    def _chunk(self, data: bytes) -> None:
+        self.wfile.write(f"{len(data):X}\r\n".encode() + data + b"\r\n")
+
+    def _end_chunks(self) -> None:
+        self.wfile.write(b"0\r\n\r\n")
+
+    # -- plain answers
+
+    def _error(self, status: int, message: str, retry_after: str | None = None) -> None:
+        fallback = "api_error" if status >= 500 else "invalid_request_error"
+        error_type = ERROR_TYPES.get(status, fallback)
+        payload = {"type": "error", "error": {"type": error_type, "message": message},
+                   "request_id": f"req_fake_{self.server.api.next_id():06d}"}
+        extra = {"retry-after": retry_after} if retry_after is not None else {}
+        self._send_json(status, payload, payload["request_id"], extra)
+
+    def _send_json(self, status: int, payload: dict[str, Any], request_id: str,
+                   extra_headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(payload).encode()
+        self._answering = True
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.send_header("request-id", request_id)
+        for name, value in (extra_headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self._leave()
+        self.wfile.write(data)
+
+
+def _status_of(error_type: str) -> int:
+    return next((code for code, name in ERROR_TYPES.items() if name == error_type), 500)
+
+
+def _validate(body: dict[str, Any]) -> str | None:
+    """What the real API would reject this body for, if anything."""
+    for name in FORBIDDEN_SAMPLING_PARAMS:
+        if name in body:
+            return f"{name}: Extra inputs are not permitted"
+    if not isinstance(body.get("model"), str) or not isinstance(body.get("max_tokens"), int):
+        return "model and max_tokens are required"
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        return "messages: at least one message is required"
+    for block in _prompt_blocks(body):
+        if not block.get("text"):
+            return "text content blocks must be non-empty"
+    return None
+
+
+def _content(body: dict[str, Any], behaviour: Behaviour | None) -> tuple[str, str]:
+    """The answer's text and stop reason, cut at max_tokens as the model would be."""
+    if isinstance(behaviour, Reply):
+        text, stop_reason = behaviour.text, behaviour.stop_reason
+    else:
+        # Imported here: the offline model is optional for tests that script their replies.
+        from compass.engine.offline import respond
+
+        system = "".join(block["text"] for block in _text_blocks(body.get("system")))
+        user_text = "".join(
+            block["text"] for message in body["messages"] if message.get("role") == "user"
+            for block in _text_blocks(message.get("content"))
+        )
+        schema = (body.get("output_config") or {}).get("format", {}).get("schema", {})
+        text, stop_reason = respond(system, user_text, schema)
+    limit = body["max_tokens"] * 4
+    if len(text) > limit:
+        return text[:limit], "max_tokens"
+    return text, stop_reason
+
+
+@contextmanager
+def running_server(latency: float = 0.0, api_key: str | None = None,
+                   min_cache_tokens: int = 0) -> Iterator[FakeMessagesAPI]:
+    """A started server on a free 127.0.0.1 port, closed afterwards."""
+    with FakeMessagesAPI(latency=latency, api_key=api_key,
+                         min_cache_tokens=min_cache_tokens) as server:
+        yield server
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--latency", type=float, default=0.0,
+                        help="seconds between message_start and the content")
+    parser.add_argument("--api-key", default=None, help="accept only this key (default: any)")
+    parser.add_argument("--min-cache-tokens", type=int, default=0,
+                        help="shorter cache_control prefixes are not cached (default: 0)")
+    args = parser.parse_args(argv)
+    server = FakeMessagesAPI(args.host, args.port, args.latency, args.api_key,
+                             args.min_cache_tokens).start()
+    print(f"fake Messages API on {server.base_url} (latency {args.latency:g} s)", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+
+
+if __name__ == "__main__":
+    main()

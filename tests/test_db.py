@@ -1,0 +1,73 @@
+import threading
+
+from compass import db as database
+
+
+def test_pragmas_on_every_connection(tmp_path):
+    db = database.connect(tmp_path / "x.db")
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert db.execute("PRAGMA busy_timeout").fetchone()[0] == database.BUSY_TIMEOUT_MS
+
+
+def test_migrations_apply_once_in_order(tmp_path):
+    db = database.connect(tmp_path / "x.db")
+    first = database.migrate(db)
+    assert [m.version for m in first] == list(range(1, len(first) + 1))
+    assert database.migrate(db) == []
+    assert database.pending_migrations(db) == []
+    assert {"orders", "customers", "ai_calls"} <= set(db.table_names())
+
+
+def test_two_processes_migrating_at_once_do_not_collide(tmp_path):
+    path = tmp_path / "x.db"
+    errors: list[Exception] = []
+
+    def migrate() -> None:
+        try:
+            database.migrate(database.connect(path))
+        except Exception as error:  # noqa: BLE001 - the assertion below reports it
+            errors.append(error)
+
+    threads = [threading.Thread(target=migrate) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    versions = [row[0] for row in database.connect(path).execute(
+        "SELECT version FROM schema_migrations")]
+    assert versions == sorted(set(versions))
+
+
+def test_transaction_rolls_back_on_error(db):
+    try:
+        with database.transaction(db):
+            db.execute("INSERT INTO customers (email, created_at, updated_at) "
+                       "VALUES ('a@b.co', 'x', 'x')")
+            raise RuntimeError("boom")
+    except RuntimeError:
+        pass
+    assert db["customers"].count == 0
+
+
+def test_constraints_hold(db):
+    import sqlite3
+
+    import pytest
+
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute("INSERT INTO customers (email, created_at, updated_at) "
+                   "VALUES ('Upper@Case.com', 'x', 'x')")
+
+
+def test_ledger_reuses_only_successful_calls_of_the_same_run(db):
+    call = database.AICall(run_id="r1", phase="rewrite", attempt=1, retry=0, perspective=None,
+                           provider="offline", model="m", request_hash="h", status="invalid",
+                           response_text="{bad")
+    database.record_ai_call(db, call)
+    assert database.reusable_response(db, "r1", "h") is None
+    call.status, call.response_text = "ok", "{}"
+    database.record_ai_call(db, call)
+    assert database.reusable_response(db, "r1", "h")["response_text"] == "{}"
+    assert database.reusable_response(db, "r2", "h") is None

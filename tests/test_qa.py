@@ -1,0 +1,120 @@
+import json
+
+from compass.engine import qa
+from compass.engine.models import Review
+
+
+def workflow(name: str, domain: str = "operations", **extra) -> dict:
+    return {"name": name, "domain": domain, "description": "Does a thing.",
+            "problem_solved": "Saves time.", "tools": ["Zapier"], "feasibility": "simple",
+            "impact": 3, "metric": "Hours saved", "time_to_value_weeks": 2} | extra
+
+
+def sample(workflows: list[dict]) -> str:
+    return json.dumps({"perspective": "Operations", "workflows": workflows})
+
+
+DOMAINS = ["operations", "sales", "finance", "marketing"]
+GOOD_SAMPLE = [workflow(f"Workflow number {i}", DOMAINS[i % 4]) for i in range(10)]
+
+
+def test_valid_answer_passes():
+    checked = qa.check_answer("sample", sample(GOOD_SAMPLE), "end_turn")
+    assert checked.ok and len(checked.value.workflows) == 10
+
+
+def test_truncated_answer_is_rejected_even_if_it_parses():
+    checked = qa.check_answer("sample", sample(GOOD_SAMPLE), "max_tokens")
+    assert not checked.ok and "truncated" in checked.problems[0]
+
+
+def test_malformed_json_is_rejected():
+    checked = qa.check_answer("sample", sample(GOOD_SAMPLE)[:-40], "end_turn")
+    assert not checked.ok and "not valid JSON" in checked.problems[0]
+
+
+def test_prose_around_json_is_rejected():
+    checked = qa.check_answer("sample", "Here you go: " + sample(GOOD_SAMPLE), "end_turn")
+    assert not checked.ok
+
+
+def test_missing_required_field_is_named():
+    broken = [dict(w) for w in GOOD_SAMPLE]
+    del broken[3]["metric"]
+    checked = qa.check_answer("sample", sample(broken), "end_turn")
+    assert not checked.ok and any("workflows.3.metric" in p for p in checked.problems)
+
+
+def test_limits_are_enforced():
+    too_many = [workflow(f"Workflow {i}", DOMAINS[i % 4]) for i in range(31)]
+    assert not qa.check_answer("sample", sample(too_many), "end_turn").ok
+    long_name = [dict(w) for w in GOOD_SAMPLE]
+    long_name[0]["name"] = "x" * 101
+    assert not qa.check_answer("sample", sample(long_name), "end_turn").ok
+    bad_impact = [dict(w) for w in GOOD_SAMPLE]
+    bad_impact[0]["impact"] = 9
+    assert not qa.check_answer("sample", sample(bad_impact), "end_turn").ok
+
+
+def test_unknown_fields_and_refusals_are_rejected():
+    extra = [dict(w) for w in GOOD_SAMPLE]
+    extra[0]["pwned"] = True
+    assert not qa.check_answer("sample", sample(extra), "end_turn").ok
+    assert not qa.check_answer("sample", sample(GOOD_SAMPLE), "refusal").ok
+
+
+def test_duplicates_and_too_few_domains_are_rejected():
+    dupes = GOOD_SAMPLE[:9] + [dict(GOOD_SAMPLE[0])]
+    assert any("repeated" in p for p in qa.check_answer("sample", sample(dupes), "end_turn").problems)
+    one_domain = [workflow(f"Workflow {i}") for i in range(10)]
+    problems = qa.check_answer("sample", sample(one_domain), "end_turn").problems
+    assert any("domains" in p for p in problems)
+
+
+def test_roadmap_must_place_each_selected_workflow_once():
+    roadmap = {"stages": [{"name": "Quick wins", "timeframe": "Weeks 1-4",
+                           "workflow_names": ["A flow", "A flow", "Stray"], "rationale": "r"}]}
+    problems = qa.check_answer("grouper", json.dumps(roadmap), "end_turn",
+                               expected_names=["A flow", "B flow"]).problems
+    assert any("leaves out: B flow" in p for p in problems)
+    assert any("Stray" in p for p in problems)
+    assert any("two stages" in p for p in problems)
+
+
+def test_proposal_must_plan_exactly_the_selection():
+    plan = {"name": "A flow", "why_it_fits": "w", "implementation_steps": ["1", "2", "3"],
+            "effort": "e", "time_to_value": "t", "metric": "m", "roi_estimate": "r",
+            "roi_assumptions": ["a"]}
+    proposal = {"executive_summary": "s", "workflows": [plan], "recommendations": ["a", "b"],
+                "next_steps": ["a", "b"]}
+    checked = qa.check_answer("proposal", json.dumps(proposal), "end_turn", ["A flow", "B flow"])
+    assert not checked.ok and "B flow" in checked.problems[0]
+    assert qa.check_answer("proposal", json.dumps(proposal), "end_turn", ["A flow"]).ok
+
+
+def test_ungrounded_tools_are_found():
+    research = {"tools": [{"name": "Zapier"}, {"name": "HubSpot CRM"}]}
+    workflows = [workflow("x", tools=["Zapier Tables", "HubSpot", "MegaBrain 9000", "Dentrix"])]
+    found = qa.ungrounded_tools(workflows, research, "we already use Dentrix for charts")
+    assert found == ["MegaBrain 9000"]
+
+
+def review(score=9, relevance=9, claims=()) -> Review:
+    return Review(relevance_score=relevance, relevance_notes="fits", score=score,
+                  unsupported_claims=list(claims), issues=[])
+
+
+def test_score_passes_a_good_report_and_fails_a_bad_one():
+    good = qa.score_report(review(), ungrounded=[], relevance=0.4)
+    assert good.passed and good.score == 9
+    assert not qa.score_report(review(score=6), ungrounded=[], relevance=0.4).passed
+    assert not qa.score_report(review(relevance=4), ungrounded=[], relevance=0.4).passed
+    three_invented = qa.score_report(review(), ungrounded=["A", "B", "C"], relevance=0.4)
+    assert three_invented.score == 6 and not three_invented.passed
+    off_topic = qa.score_report(review(), ungrounded=[], relevance=0.05)
+    assert off_topic.score == 7 and off_topic.feedback["score"] == 7
+
+
+def test_score_stays_between_1_and_10():
+    worst = qa.score_report(review(score=1, relevance=1), ungrounded=list("ABCD"), relevance=0)
+    assert worst.score == 1
