@@ -66,8 +66,9 @@ def test_ledger_reuses_only_successful_calls_of_the_same_run(db):
                            provider="offline", model="m", request_hash="h", status="invalid",
                            response_text="{bad")
     database.record_ai_call(db, call)
-    assert database.reusable_response(db, "r1", "h") is None
+    assert database.reusable_response(db, "r1", "h", 1) is None
     call.status, call.response_text = "ok", "{}"
     database.record_ai_call(db, call)
-    assert database.reusable_response(db, "r1", "h")["response_text"] == "{}"
-    assert database.reusable_response(db, "r2", "h") is None
+    assert database.reusable_response(db, "r1", "h", 1)["response_text"] == "{}"
+    assert database.reusable_response(db, "r2", "h", 1) is None
+    assert database.reusable_response(db, "r1", "h", 2) is None

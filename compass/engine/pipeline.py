@@ -108,7 +108,8 @@ class Run:
 
     async def _answer(self, request: ModelRequest, retry: int,
                       on_started: Callable[[], None] | None) -> ModelResponse:
-        stored = database.reusable_response(self.db, self.run_id, request.request_hash())
+        stored = database.reusable_response(self.db, self.run_id, request.request_hash(),
+                                            self.attempt)
         if stored is not None:
             self.reused_calls += 1
             if on_started:
@@ -228,7 +229,9 @@ async def _run(run: Run, order_input: OrderInput) -> dict:
             ungrounded=qa.ungrounded_tools(workflows, research.model_dump(), customer_text))
         if score.passed:
             break
-        feedback = score.feedback
+        # The revision number keeps a revision's request distinct from the last one, so the
+        # ledger never hands back the rejected draft as if it were a new answer.
+        feedback = {**score.feedback, "revision": attempt}
         if attempt < MAX_ATTEMPTS:
             await report(72, "proposal", f"Quality review asked for changes — revising "
                                          f"(attempt {attempt + 1} of {MAX_ATTEMPTS})")

@@ -141,6 +141,9 @@ class PromptCache:
     def usage(self, body: dict[str, Any]) -> Usage:
         blocks = _prompt_blocks(body)
         digest = hashlib.sha256(str(body.get("model")).encode())
+        # The output schema is part of the cached prefix: a different schema misses the cache
+        # (as reported for Claude on Bedrock), so only same-phase calls can share one.
+        digest.update(json.dumps(body.get("output_config"), sort_keys=True).encode())
         text = ""
         breakpoints: list[tuple[str, int]] = []  # (key, tokens up to and including the block)
         for block in blocks:

@@ -1,0 +1,178 @@
+"""Chooses the workflows a tier's report presents, from the voter's clusters.
+
+Each cluster's representative is scored on four things: how many analysts proposed it,
+how closely it matches the customer's own words, its impact, and how well its
+feasibility fits the tier. The top `tier.workflow_count` are taken, limited to what the
+tier's customer can build, then swapped until at least three functional domains appear.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from compass.engine.models import DOMAIN_LABELS
+from compass.engine.prompts import PERSPECTIVE_LABELS
+from compass.engine.voter import Cluster, concepts
+from compass.tiers import FEASIBILITY_RANK, Tier
+
+# Score weights (they sum to 1, so a score is 0..1).
+CONSENSUS_WEIGHT = 0.35
+RELEVANCE_WEIGHT = 0.30
+IMPACT_WEIGHT = 0.20
+FIT_WEIGHT = 0.15
+# Fallback ranking: simpler and closer to the customer's words first, votes break ties.
+FALLBACK_FEASIBILITY_WEIGHT = 0.45
+FALLBACK_RELEVANCE_WEIGHT = 0.45
+FALLBACK_VOTES_WEIGHT = 0.10
+NAME_BOOST = 2.0  # a concept in the workflow's name says more than one in its description
+MATCHED_SHOWN = 4
+MATCH_REASON_FROM = 0.1  # below this relevance, what matched is incidental ("hours")
+
+
+class _Relevance:
+    """How much of a workflow's vocabulary the customer used, and how many of the brief's
+    keywords it touches. Concepts common to every candidate count less (IDF)."""
+
+    def __init__(self, customer_text: str, keywords: Sequence[str], corpus: Sequence[dict] = ()):
+        self.keywords = {k: set(concepts(k)) for k in keywords if concepts(k)}
+        self.customer = set(concepts(customer_text)).union(*self.keywords.values())
+        df = Counter(c for w in corpus for c in set(self._weights(w)))
+        self.idf = {c: math.log((1 + len(corpus)) / (1 + n)) + 1 for c, n in df.items()}
+
+    @staticmethod
+    def _weights(workflow: dict) -> dict[str, float]:
+        body = " ".join(str(workflow.get(k, "")) for k in ("description", "problem_solved",
+                                                              "metric"))
+        weights = dict.fromkeys(concepts(body), 1.0)
+        weights.update(dict.fromkeys(concepts(str(workflow.get("name", ""))), NAME_BOOST))
+        return weights
+
+    def __call__(self, workflow: dict) -> tuple[float, list[str]]:
+        """The score, and what matched: the brief's keywords, else the customer's terms."""
+        weights = {c: w * self.idf.get(c, 1.0) for c, w in self._weights(workflow).items()}
+        total = sum(weights.values())
+        matched = sorted((c for c in weights if c in self.customer), key=lambda c: -weights[c])
+        coverage = sum(weights[c] for c in matched) / total if total else 0.0
+        if not self.keywords:
+            return coverage, matched
+        hits = [k for k, wanted in self.keywords.items() if wanted & weights.keys()]
+        return 0.5 * coverage + 0.5 * len(hits) / len(self.keywords), hits or matched
+
+
+def relevance(workflow: dict, customer_text: str, keywords: list[str]) -> float:
+    """0..1: overlap of the workflow's name, description, problem and metric with the
+    customer's own text and the brief's keywords."""
+    return _Relevance(customer_text, keywords)(workflow)[0]
+
+
+def _rank(workflow: dict) -> int:
+    return FEASIBILITY_RANK.get(str(workflow.get("feasibility")), 1)
+
+
+def _samples(clusters: Sequence[Cluster]) -> int:
+    return max(1, len({m.sample for c in clusters for m in c.members}))
+
+
+def _name(cluster: Cluster) -> str:
+    return str(cluster.representative.get("name", "")).lower()
+
+
+def fallback_rank(
+    clusters: list[Cluster], customer_text: str, keywords: list[str]
+) -> list[Cluster]:
+    """Without consensus: simplest and most relevant first, votes as the tie-breaker."""
+    score_relevance = _Relevance(customer_text, keywords, [c.representative for c in clusters])
+    samples = _samples(clusters)
+    top = max(FEASIBILITY_RANK.values())
+
+    def score(cluster: Cluster) -> float:
+        workflow = cluster.representative
+        return (FALLBACK_FEASIBILITY_WEIGHT * (1 - _rank(workflow) / top)
+                + FALLBACK_RELEVANCE_WEIGHT * score_relevance(workflow)[0]
+                + FALLBACK_VOTES_WEIGHT * cluster.votes / samples)
+
+    return sorted(clusters, key=lambda c: (-score(c), -c.votes, _name(c)))
+
+
+@dataclass(eq=False)  # identity: the same cluster is never selected twice
+class Selection:
+    cluster: Cluster
+    workflow: dict
+    score: float
+    relevance: float
+    reasons: list[str] = field(default_factory=list)
+    relaxed: bool = False  # above the tier's usual feasibility, because too few fitted
+
+    @property
+    def domain(self) -> str:
+        return str(self.workflow.get("domain"))
+
+
+def _score(cluster: Cluster, tier: Tier, samples: int, score_relevance: _Relevance) -> Selection:
+    workflow = cluster.representative
+    relevance_score, matched = score_relevance(workflow)
+    impact = int(workflow.get("impact", 3))
+    gap = FEASIBILITY_RANK[tier.max_feasibility] - _rank(workflow)
+    # The tier's own level fits best: premium buyers want the ambitious builds.
+    fit = 1 - 0.25 * gap if gap >= 0 else 0.0
+    score = (CONSENSUS_WEIGHT * min(1.0, cluster.votes / samples)
+             + RELEVANCE_WEIGHT * relevance_score
+             + IMPACT_WEIGHT * (impact - 1) / 4
+             + FIT_WEIGHT * fit)
+    perspectives = ", ".join(PERSPECTIVE_LABELS.get(p, p) for p in cluster.perspectives)
+    reasons = [f"Proposed by {cluster.votes} of {samples} analysts ({perspectives})"]
+    if matched and relevance_score >= MATCH_REASON_FROM:
+        reasons.append(f"Matches the customer's brief: {', '.join(matched[:MATCHED_SHOWN])}")
+    reasons.append(f"Impact {impact}/5, feasibility {workflow.get('feasibility')}")
+    return Selection(cluster, workflow, score, relevance_score, reasons, relaxed=gap < 0)
+
+
+def _order(selection: Selection) -> tuple:
+    return (selection.relaxed, -selection.score, _name(selection.cluster))
+
+
+def _diversify(chosen: list[Selection], pool: list[Selection], min_domains: int) -> None:
+    """Swap the weakest pick of a crowded domain for the best pick of a missing one."""
+    while len({s.domain for s in chosen}) < min(min_domains, len(chosen)):
+        present = Counter(s.domain for s in chosen)
+        newcomers = sorted((s for s in pool if s.domain not in present and s not in chosen),
+                           key=_order)
+        crowded = [s for s in chosen if present[s.domain] > 1]
+        if not newcomers or not crowded:
+            return
+        out = max(crowded, key=_order)
+        newcomer = newcomers[0]
+        label = DOMAIN_LABELS.get(newcomer.domain, newcomer.domain)
+        newcomer.reasons.append(f"Chosen to cover a further functional area ({label})")
+        chosen[chosen.index(out)] = newcomer
+
+
+def select(
+    clusters: list[Cluster],
+    tier: Tier,
+    customer_text: str,
+    keywords: list[str],
+    *,
+    min_domains: int = 3,
+) -> list[Selection]:
+    """The tier's workflows, best first: feasible for the tier, ≥ min_domains domains."""
+    clusters = list({id(c): c for c in clusters}.values())
+    score_relevance = _Relevance(customer_text, keywords, [c.representative for c in clusters])
+    samples = _samples(clusters)
+    scored = [_score(c, tier, samples, score_relevance) for c in clusters]
+    limit = FEASIBILITY_RANK[tier.max_feasibility]
+    pool = [s for s in scored if _rank(s.workflow) <= limit]
+    if len(pool) < tier.workflow_count:
+        pool = [s for s in scored if _rank(s.workflow) <= limit + 1]
+        for selection in pool:
+            if selection.relaxed:
+                selection.reasons.append(
+                    f"Above the {tier.label} tier's usual '{tier.max_feasibility}' builds: "
+                    f"too few {tier.max_feasibility} workflows were proposed")
+    pool.sort(key=_order)
+    chosen = pool[: tier.workflow_count]
+    _diversify(chosen, pool, min_domains)
+    return sorted(chosen, key=_order)
