@@ -9,7 +9,8 @@ export COMPASS_DATA_DIR ?= data
 export PORT ?= 8000
 
 # WeasyPrint's libraries, a font, the sqlite3 CLI for operators.
-DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core sqlite3
+# chromium: the browser test (tests/test_e2e_browser.py); wrk: bench/web.py.
+DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core sqlite3 chromium wrk
 
 # htmx 2 from the npm registry, checked against the tarball's pinned sha256, never committed.
 HTMX_VERSION := 2.0.11
@@ -53,7 +54,7 @@ run: $(STAMP) $(HTMX)
 
 test: $(STAMP) $(HTMX)
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -26,7 +26,7 @@ def test_two_processes_migrating_at_once_do_not_collide(tmp_path):
     def migrate() -> None:
         try:
             database.migrate(database.connect(path))
-        except Exception as error:  # noqa: BLE001 - the assertion below reports it
+        except Exception as error:  # the assertion below reports it
             errors.append(error)
 
     threads = [threading.Thread(target=migrate) for _ in range(4)]

@@ -149,12 +149,12 @@ def score_report(review: Review, *, ungrounded: list[str], relevance: float) -> 
         {"name": "Every tool grounded in research or the customer's text",
          "passed": not ungrounded, "detail": ", ".join(ungrounded) or "all grounded"},
         {"name": "Keyword overlap with the customer's text", "passed": relevance >= 0.15,
-         "detail": f"{relevance:.2f}"},
+         "detail": f"{relevance:.2f} (informational)"},
     ]
+    # Keyword overlap is reported but not scored: the selection it measures is fixed before
+    # the review, so a revision could never repair it, and the reviewer judges relevance.
     score = min(review.score, review.relevance_score + 1)
     score -= min(3, len(ungrounded))
-    if relevance < 0.15:
-        score -= 2
     score = max(1, min(MAX_SCORE, score))
     feedback = {
         "score": score,

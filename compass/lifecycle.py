@@ -1,0 +1,140 @@
+"""The order lifecycle: the only code that changes an order's status.
+
+    payment_pending → paid → processing → completed
+                                       ↘ failed → refunded
+                             completed → refunded
+    payment_pending → expired
+
+Every transition is a compare-and-set on the current status (so two processes racing on
+one order cannot both move it), writes an order_events row, and then runs the registered
+transition hooks inside the same transaction. Later features (the emails of every state
+change) register a hook with `on_transition`; nothing else needs to know where
+transitions happen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import secrets
+from collections.abc import Callable
+from typing import Literal
+
+import sqlite_utils
+
+from compass import db as store
+from compass.intake import OrderInput
+from compass.tiers import Tier
+
+log = logging.getLogger(__name__)
+
+Status = Literal["payment_pending", "paid", "processing", "completed", "failed", "refunded",
+                 "expired"]
+
+ALLOWED: dict[str, frozenset[str]] = {
+    "payment_pending": frozenset({"paid", "expired"}),
+    "paid": frozenset({"processing"}),
+    "processing": frozenset({"completed", "failed"}),
+    "failed": frozenset({"refunded"}),
+    "completed": frozenset({"refunded"}),
+    "refunded": frozenset(),
+    "expired": frozenset(),
+}
+ACTIVE: frozenset[str] = frozenset({"payment_pending", "paid", "processing"})
+FINAL: frozenset[str] = frozenset({"completed", "failed", "refunded", "expired"})
+
+# The timestamp column each arrival stamps, where there is one.
+_STAMPS = {"paid": "paid_at", "processing": "started_at", "completed": "completed_at"}
+
+
+class IllegalTransition(Exception):
+    """The order cannot move from its current status to the one asked for."""
+
+
+class OrderNotFound(LookupError):
+    pass
+
+
+# (db, order row after the change, from_status, to_status) -> None; runs inside the transaction.
+TransitionHook = Callable[[sqlite_utils.Database, dict, str, str], None]
+_hooks: list[TransitionHook] = []
+
+
+def on_transition(hook: TransitionHook) -> TransitionHook:
+    """Register `hook` to run after every transition, in the transaction that made it."""
+    _hooks.append(hook)
+    return hook
+
+
+def new_public_id() -> str:
+    # 128 bits from the OS: unguessable, so the id in every order URL is the capability.
+    return secrets.token_urlsafe(16)
+
+
+def create_order(db: sqlite_utils.Database, order_input: OrderInput, tier: Tier) -> dict:
+    """Upsert the customer by email and create the order, `payment_pending`."""
+    with store.transaction(db):
+        customer_id = store.upsert_customer(
+            db, email=order_input.email, name=order_input.contact_name,
+            company_name=order_input.company_name, company_website=order_input.company_website,
+            industry=order_input.industry, company_size=order_input.company_size,
+        )
+        order_id = store.insert_order(
+            db, public_id=new_public_id(),
+            order_number=store.next_order_number(db, dt.datetime.now(dt.UTC).year),
+            customer_id=customer_id, tier=tier.name, amount_cents=tier.price_cents,
+            currency="usd", input_json=order_input.model_dump_json(),
+        )
+        store.insert_order_event(db, order_id, None, "payment_pending", "order placed")
+        order = store.get_order(db, order_id)
+    assert order is not None
+    return order
+
+
+def can_transition(from_status: str, to_status: str) -> bool:
+    return to_status in ALLOWED.get(from_status, frozenset())
+
+
+def transition(db: sqlite_utils.Database, order_id: int, to_status: Status, *,
+               reason: str = "", fields: dict | None = None,
+               expect: str | None = None) -> dict:
+    """Move the order to `to_status`, or raise IllegalTransition. Returns the updated row.
+
+    Runs in the caller's transaction when there is one (so it can be atomic with, say, a
+    payment update), else in its own. `expect` additionally requires the current status.
+    """
+    if db.conn.in_transaction:
+        return _transition(db, order_id, to_status, reason, fields, expect)
+    with store.transaction(db):
+        return _transition(db, order_id, to_status, reason, fields, expect)
+
+
+def _transition(db: sqlite_utils.Database, order_id: int, to_status: str, reason: str,
+                fields: dict | None, expect: str | None) -> dict:
+    order = store.get_order(db, order_id)
+    if order is None:
+        raise OrderNotFound(order_id)
+    current = order["status"]
+    if expect is not None and current != expect:
+        raise IllegalTransition(f"order {order['order_number']} is {current}, expected {expect}")
+    if not can_transition(current, to_status):
+        raise IllegalTransition(f"order {order['order_number']} cannot go {current} → {to_status}")
+    fields = dict(fields or {})
+    if to_status in _STAMPS:
+        fields.setdefault(_STAMPS[to_status], store.now_iso())
+    if not store.update_order_status(db, order_id, from_status=current, to_status=to_status,
+                                     fields=fields):
+        # Only possible without a write lock held; the caller's transaction normally has it.
+        raise IllegalTransition(f"order {order['order_number']} changed under us")
+    store.insert_order_event(db, order_id, current, to_status, reason)
+    updated = store.get_order(db, order_id)
+    assert updated is not None
+    log.info("order %s: %s → %s %s", order["order_number"], current, to_status, reason)
+    for hook in _hooks:
+        hook(db, updated, current, to_status)
+    return updated
+
+
+def order_input_of(order: dict) -> OrderInput:
+    return OrderInput.model_validate(json.loads(order["input_json"]))

@@ -1,0 +1,115 @@
+"""Where an order is and when it will be done, from measured phase durations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import sqlite_utils
+
+from compass import db as store
+
+# The engine's phases in the order they run (see compass.engine's progress callback).
+PHASES: tuple[str, ...] = ("rewrite", "research", "sample", "vote", "grouper", "proposal",
+                           "review")
+
+PHASE_WORDS: dict[str, str] = {
+    "rewrite": "Reading your answers",
+    "research": "Researching your industry",
+    "sample": "Five independent analyses of your business",
+    "vote": "Comparing the analyses",
+    "grouper": "Grouping the workflows",
+    "proposal": "Writing your report",
+    "review": "Quality check",
+    "done": "Finishing",
+}
+
+STATUS_WORDS: dict[str, str] = {
+    "payment_pending": "Waiting for payment",
+    "paid": "Paid, waiting for an analyst slot",
+    "processing": "Working on your report",
+    "completed": "Your report is ready",
+    "failed": "We could not produce your report",
+    "refunded": "Refunded",
+    "expired": "Checkout expired, nothing was charged",
+}
+
+# Seconds per phase used only until real runs have been measured (the first orders after a
+# fresh install): rough figures for the real model, larger for tiers with bigger models.
+_DEFAULT_SECONDS = {"rewrite": 15, "research": 30, "sample": 90, "vote": 15, "grouper": 20,
+                    "proposal": 60, "review": 20}
+_TIER_FACTOR = {"starter": 0.7, "standard": 1.0, "premium": 1.5}
+
+
+def phase_estimates(db: sqlite_utils.Database, tier: str) -> dict[str, float]:
+    """Seconds each phase takes for this tier, from the latest completed runs.
+
+    The tier's own runs first, then any tier's; the constant defaults only apply before
+    anything has been measured at all. A phase missing from measured runs did not happen
+    in them (the engine skips some), so it counts as zero.
+    """
+    # The status endpoints are polled every 2 s by every open page: the averages are cached
+    # until a new run is measured, which is checked (a primary-key lookup) once a second.
+    key = (id(db.conn), tier)
+    cached = _cache.get(key)
+    now = time.monotonic()
+    if cached is not None and now - cached[2] < _RECHECK_SECONDS:
+        return cached[1]
+    latest = store.latest_phase_duration_id(db)
+    if cached is not None and cached[0] == latest:
+        _cache[key] = (latest, cached[1], now)
+        return cached[1]
+    measured = store.recent_phase_durations(db, tier) or store.recent_phase_durations(db, None)
+    if measured:
+        estimates = {phase: measured.get(phase, 0.0) for phase in PHASES}
+    else:
+        factor = _TIER_FACTOR.get(tier, 1.0)
+        estimates = {phase: _DEFAULT_SECONDS[phase] * factor for phase in PHASES}
+    _cache[key] = (latest, estimates, now)
+    return estimates
+
+
+_RECHECK_SECONDS = 1.0
+_cache: dict[tuple[int, str], tuple[int, dict[str, float], float]] = {}
+
+
+def _parse(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _format(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def estimated_completion(db: sqlite_utils.Database, order: dict,
+                         now: dt.datetime | None = None) -> str | None:
+    """ISO-8601 UTC time the report should be ready; None when it never will be or is unpaid."""
+    status = order["status"]
+    if status == "completed":
+        return _format(_parse(order["completed_at"])) if order.get("completed_at") else None
+    if status not in ("paid", "processing"):
+        return None
+    now = now or dt.datetime.now(dt.UTC)
+    estimates = phase_estimates(db, order["tier"])
+    phase = order.get("phase")
+    if status == "paid" or phase not in estimates:
+        remaining = sum(estimates.values())
+    else:
+        index = PHASES.index(phase)
+        elapsed = 0.0
+        if order.get("phase_started_at"):
+            elapsed = (now - _parse(order["phase_started_at"])).total_seconds()
+        remaining = max(0.0, estimates[phase] - elapsed) + sum(
+            estimates[p] for p in PHASES[index + 1:])
+    return _format(now + dt.timedelta(seconds=remaining))
+
+
+def phase_words(order: dict) -> str:
+    """What is happening now, in the customer's words."""
+    if order["status"] == "paid":
+        return "In the queue, starting shortly"
+    if order["status"] == "processing" and order.get("phase_label"):
+        return str(order["phase_label"])
+    if order["status"] == "processing" and order.get("phase") in PHASE_WORDS:
+        return PHASE_WORDS[order["phase"]]
+    return STATUS_WORDS.get(order["status"], order["status"])

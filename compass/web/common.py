@@ -1,0 +1,113 @@
+"""What every handler shares: templates, the app's state, CSRF tokens and error pages."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from itsdangerous import BadSignature, Signer
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.templating import Jinja2Templates
+
+from compass.payments import CheckoutGateway, Enqueue
+from compass.settings import Settings
+from compass.tiers import TIERS
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+templates = Jinja2Templates(directory=ROOT / "templates")  # autoescape is on for .html
+templates.env.globals["tiers"] = TIERS
+
+CSRF_COOKIE = "compass_csrf"
+CSRF_FIELD = "csrf_token"
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    db: sqlite_utils.Database
+    gateway: CheckoutGateway
+    enqueue: Enqueue
+
+
+def state(request: Request) -> AppState:
+    return request.app.state.compass
+
+
+def dollars(cents: int) -> str:
+    return f"${cents / 100:,.0f}" if cents % 100 == 0 else f"${cents / 100:,.2f}"
+
+
+templates.env.filters["dollars"] = dollars
+
+
+# -- CSRF: a signed double-submit token ------------------------------------------------------
+# The cookie holds a random value; forms carry the same value signed with SECRET_KEY. A
+# cross-site form can neither read our cookie nor forge the signature.
+
+def _signer(request: Request) -> Signer:
+    return Signer(state(request).settings.SECRET_KEY.get_secret_value(), salt="csrf")
+
+
+def csrf_token(request: Request) -> str:
+    """The token for forms on this page (creating the cookie value if the browser has none)."""
+    value = request.scope.setdefault("compass.csrf", request.cookies.get(CSRF_COOKIE) or "")
+    if not value or len(value) > 64:
+        value = secrets.token_urlsafe(24)
+        request.scope["compass.csrf"] = value
+    return _signer(request).sign(value).decode()
+
+
+def csrf_valid(request: Request, submitted: object) -> bool:
+    cookie = request.cookies.get(CSRF_COOKIE)
+    if not cookie or not isinstance(submitted, str):
+        return False
+    try:
+        value = _signer(request).unsign(submitted).decode()
+    except BadSignature:
+        return False
+    return hmac.compare_digest(value, cookie)
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, *,
+           status_code: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:
+    context = dict(context or {})
+    context.setdefault("csrf_token", lambda: csrf_token(request))
+    context.setdefault("dev_checkout", state(request).gateway.provider == "dev")
+    response = templates.TemplateResponse(request, name, context, status_code=status_code,
+                                          headers=headers)
+    _set_csrf_cookie(request, response)
+    return response
+
+
+def _set_csrf_cookie(request: Request, response: Response) -> None:
+    value = request.scope.get("compass.csrf")
+    if value and value != request.cookies.get(CSRF_COOKIE):
+        response.set_cookie(CSRF_COOKIE, value, httponly=True, samesite="lax",
+                            secure=state(request).settings.is_production, path="/")
+
+
+def error_page(request: Request, status_code: int, title: str, message: str) -> HTMLResponse:
+    return render(request, "error.html", {"title": title, "message": message},
+                  status_code=status_code)
+
+
+def not_found(request: Request) -> HTMLResponse:
+    return error_page(request, 404, "Page not found",
+                      "We could not find that page. If you followed a link from one of our "
+                      "emails, check that the whole link was copied.")
+
+
+def csrf_failed(request: Request) -> HTMLResponse:
+    return error_page(request, 403, "Please try again",
+                      "This form expired or was sent from another site. Go back, reload the "
+                      "page and submit it again — nothing was saved or charged.")
+
+
+def client_ip(request: Request) -> str:
+    # uvicorn's --proxy-headers sets request.client from X-Forwarded-For behind Fly's proxy.
+    return request.client.host if request.client else "unknown"

@@ -1,0 +1,124 @@
+"""The order form and placing an order."""
+
+from __future__ import annotations
+
+import logging
+
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from compass import db as store
+from compass import lifecycle, payments, ratelimit
+from compass.intake import COMPANY_SIZES, OrderInput
+from compass.tiers import TIERS
+from compass.web.common import (
+    CSRF_FIELD,
+    client_ip,
+    csrf_failed,
+    csrf_valid,
+    not_found,
+    render,
+    state,
+)
+
+log = logging.getLogger(__name__)
+
+FIELDS = ("company_name", "contact_name", "email", "company_website", "industry",
+          "company_size", "prompt", "pain_point", "tier")
+# Longest value kept when re-showing a form (pydantic states the real limits).
+_ECHO_LIMIT = 5000
+
+
+# How the error summary names each field (the same words as the form's labels).
+LABELS = {"company_name": "Company name", "contact_name": "Your name", "email": "Email",
+          "company_website": "Website", "industry": "Industry", "company_size": "Company size",
+          "prompt": "What your business does", "pain_point": "Biggest pain point",
+          "tier": "Report"}
+
+
+def form_context(values: dict, errors: dict[str, str] | None = None, **extra: object) -> dict:
+    return {"values": values, "errors": errors or {}, "sizes": COMPANY_SIZES,
+            "labels": LABELS} | extra
+
+
+def _form_page(request: Request, values: dict, errors: dict[str, str] | None = None, *,
+               status_code: int = 200, notice: str | None = None) -> Response:
+    return render(request, "order_form.html", form_context(values, errors, notice=notice),
+                  status_code=status_code)
+
+
+async def new_order(request: Request) -> Response:
+    tier = request.query_params.get("tier", "standard")
+    return _form_page(request, {"tier": tier if tier in TIERS else "standard"})
+
+
+def validation_messages(exc: ValidationError) -> dict[str, str]:
+    """One plain message per field, in the words a customer reads next to the box."""
+    messages: dict[str, str] = {}
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else "form"
+        if field in messages:
+            continue
+        kind, ctx = error["type"], error.get("ctx") or {}
+        if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
+            messages[field] = "This is required."
+        elif kind == "string_too_short":
+            messages[field] = f"Please write at least {ctx['min_length']} characters."
+        elif kind == "string_too_long":
+            messages[field] = f"Please keep this under {ctx['max_length']} characters."
+        elif kind == "literal_error":
+            messages[field] = "Choose one of the options."
+        elif kind == "value_error":
+            messages[field] = str(error["msg"]).removeprefix("Value error, ")
+        else:
+            messages[field] = "Please check this answer."
+    return messages
+
+
+async def create_order(request: Request) -> Response:
+    app = state(request)
+    form = await request.form()
+    values = {name: str(form.get(name) or "")[:_ECHO_LIMIT] for name in FIELDS}
+    if not csrf_valid(request, form.get(CSRF_FIELD)):
+        return csrf_failed(request)
+    errors: dict[str, str] = {}
+    tier = TIERS.get(values["tier"])
+    if tier is None:
+        errors["tier"] = "Choose one of the three reports."
+    try:
+        order_input = OrderInput.model_validate(values)
+    except ValidationError as exc:
+        errors |= validation_messages(exc)
+    if errors:
+        return _form_page(request, values, errors, status_code=422)
+    assert tier is not None
+    if not ratelimit.hit(app.db, ratelimit.ORDERS_PER_IP, client_ip(request)):
+        return render(request, "rate_limited.html", status_code=429,
+                      headers={"Retry-After": "3600"})
+    order = lifecycle.create_order(app.db, order_input, tier)
+    return await _checkout_or_apology(request, order)
+
+
+async def _checkout_or_apology(request: Request, order: dict) -> Response:
+    app = state(request)
+    try:
+        created = await payments.start_checkout(app.db, app.gateway, order)
+    except payments.CheckoutError:
+        # Logged by start_checkout; the order stays payment_pending and can be retried.
+        return render(request, "checkout_error.html", {"order": order}, status_code=502)
+    return RedirectResponse(created.url, status_code=303)
+
+
+async def retry_checkout(request: Request) -> Response:
+    """The apology page's retry button: a new Checkout Session for the same order."""
+    app = state(request)
+    form = await request.form()
+    order = store.get_order_by_public_id(app.db, request.path_params["public_id"])
+    if order is None:
+        return not_found(request)
+    if not csrf_valid(request, form.get(CSRF_FIELD)):
+        return csrf_failed(request)
+    if order["status"] != "payment_pending":
+        return RedirectResponse(f"/status/{order['public_id']}", status_code=303)
+    return await _checkout_or_apology(request, order)

@@ -1,0 +1,109 @@
+"""Live status: the page, the HTMX progress fragment it polls, and the JSON API.
+
+The public id in the URL is the capability (128 random bits); these views show the order
+number, tier and progress only, never the customer's name, email or answers.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+
+from compass import db as store
+from compass import lifecycle, progress
+from compass.tiers import get_tier
+from compass.web.common import not_found, render, state
+
+
+def _order(request: Request) -> dict | None:
+    return store.get_order_status(state(request).db, request.path_params["public_id"])
+
+
+def _context(request: Request, order: dict) -> dict:
+    return {
+        "order": order,
+        "tier": get_tier(order["tier"]),
+        "active": order["status"] in lifecycle.ACTIVE,
+        "status_words": progress.STATUS_WORDS.get(order["status"], order["status"]),
+        "phase_words": progress.phase_words(order),
+        "eta": progress.estimated_completion(state(request).db, order),
+    }
+
+
+async def status_page(request: Request) -> Response:
+    order = _order(request)
+    if order is None:
+        return not_found(request)
+    return render(request, "status.html", _context(request, order),
+                  headers={"Cache-Control": "no-store"})
+
+
+# Every open status page polls every 2 s, and what it shows only changes when the order row
+# does (or, once a phase overruns, as the estimate moves with the clock): rendered answers
+# are kept per row version and second. Orders awaiting payment are not cached: their
+# fragment carries the visitor's CSRF token.
+_RENDERED: OrderedDict[tuple, bytes] = OrderedDict()
+_CACHE_SIZE = 4096
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _cached(kind: str, order: dict, build: Callable[[], bytes]) -> bytes:
+    key = (kind, order["public_id"], order["updated_at"], order["status"], int(time.time()))
+    body = _RENDERED.get(key)
+    if body is None:
+        body = _RENDERED[key] = build()
+        while len(_RENDERED) > _CACHE_SIZE:
+            _RENDERED.popitem(last=False)
+    return body
+
+
+async def progress_fragment(request: Request) -> Response:
+    order = _order(request)
+    if order is None:
+        # htmx does not swap 4xx answers, so a stale page simply stops changing.
+        return not_found(request)
+    if order["status"] == "payment_pending":
+        return render(request, "partials/progress.html", _context(request, order),
+                      headers=_NO_STORE)
+    body = _cached("fragment", order, lambda: bytes(
+        render(request, "partials/progress.html", _context(request, order)).body))
+    return HTMLResponse(body, headers=_NO_STORE)
+
+
+def _status_document(request: Request, order: dict) -> bytes:
+    return json.dumps({
+        "order_id": order["public_id"],
+        "order_number": order["order_number"],
+        "status": order["status"],
+        "phase": order["phase"],
+        "phase_label": progress.phase_words(order),
+        "progress_percent": order["progress_percent"],
+        "tier": order["tier"],
+        "created_at": order["created_at"],
+        "estimated_completion_time": progress.estimated_completion(state(request).db, order),
+    }).encode()
+
+
+async def status_json(request: Request) -> Response:
+    order = _order(request)
+    if order is None:
+        return JSONResponse({"error": "order not found"}, status_code=404)
+    body = _cached("json", order, lambda: _status_document(request, order))
+    return Response(body, media_type="application/json", headers=_NO_STORE)
+
+
+async def report_page(request: Request) -> Response:
+    """The finished report in the browser: a plain rendering of the engine's result."""
+    order = store.get_order_by_public_id(state(request).db, request.path_params["public_id"])
+    if order is None:
+        return not_found(request)
+    if order["status"] != "completed" or not order["result_json"]:
+        return render(request, "report_pending.html", _context(request, order),
+                      status_code=409 if order["status"] in lifecycle.FINAL else 200)
+    result = json.loads(order["result_json"])
+    return render(request, "report.html", _context(request, order) | {"result": result})

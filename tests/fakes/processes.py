@@ -1,0 +1,86 @@
+"""The Procfile's real processes (uvicorn and huey_consumer) on a temporary data directory."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def procfile() -> dict[str, str]:
+    entries = {}
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        if ":" in line and not line.startswith("#"):
+            name, command = line.split(":", 1)
+            entries[name.strip()] = command.strip()
+    return entries
+
+
+def read(log) -> str:
+    log.flush()
+    log.seek(0)
+    return log.read()
+
+
+def tail(logs: dict) -> str:
+    return "\n".join(f"--- {name}\n" + read(log)[-3000:] for name, log in logs.items())
+
+
+@contextmanager
+def procfile_stack(tmp_path: Path) -> Iterator[tuple[str, dict]]:
+    """Start every Procfile entry as the environment describes; yield (base URL, logs)."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("STRIPE_", "ANTHROPIC_", "SMTP_"))}
+    env |= {"COMPASS_ENV": "development", "COMPASS_DATA_DIR": str(tmp_path / "data"),
+            "BASE_URL": f"http://127.0.0.1:{port}", "PORT": str(port),
+            "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}", "PYTHONUNBUFFERED": "1"}
+    logs, processes = {}, []
+    for name, command in procfile().items():
+        logs[name] = open(tmp_path / f"{name}.log", "w+")  # noqa: SIM115
+        processes.append(subprocess.Popen(
+            ["/bin/sh", "-c", "exec " + command], cwd=ROOT, env=env, stdout=logs[name],
+            stderr=subprocess.STDOUT, start_new_session=True))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "web process did not start\n" + tail(logs)
+            assert all(p.poll() is None for p in processes), tail(logs)
+            time.sleep(0.1)
+        yield base, logs
+    finally:
+        for process in processes:
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                continue
+        for process in processes:
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        for log in logs.values():
+            log.close()

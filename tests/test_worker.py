@@ -1,0 +1,216 @@
+"""The worker: leases, progress, results, failures, measured durations, queue priority."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+
+from compass import db as store
+from compass import lifecycle, progress
+from compass.engine import EngineFailed
+from jobs import tasks
+from tests.test_lifecycle import new_order
+
+
+def paid_order(db, tier: str = "standard") -> dict:
+    order = new_order(db, tier)
+    return lifecycle.transition(db, order["id"], "paid")
+
+
+class FakeEngine:
+    """Reports progress through the phases like the real engine, then answers or fails."""
+
+    def __init__(self, *, fail: Exception | None = None, step: float = 0.0, check=None):
+        self.fail, self.step, self.check = fail, step, check
+        self.calls: list[dict] = []
+
+    async def __call__(self, order_input, tier, *, provider, db, run_id, order_id, progress):
+        self.calls.append({"run_id": run_id, "order_id": order_id, "tier": tier.name,
+                           "company": order_input.company_name})
+        for percent, phase in [(2, "rewrite"), (8, "research"), (18, "sample"), (40, "sample"),
+                               (70, "vote"), (75, "proposal"), (88, "review")]:
+            outcome = progress(percent, phase, f"{phase} label")
+            if asyncio.iscoroutine(outcome):
+                await outcome
+            if self.check:
+                self.check(percent, phase)
+            await asyncio.sleep(self.step)
+        if self.fail:
+            raise self.fail
+        progress(100, "done", "Your report is ready")
+        return {"workflows": [{"name": "Reminder bot", "domain": "operations",
+                               "description": "Texts patients."}],
+                "qa": {"score": 8, "passed": True}, "offline": True}
+
+
+def run(db, order_id, engine, **kwargs):
+    return asyncio.run(tasks.run_order(db, order_id, engine=engine, provider=object(), **kwargs))
+
+
+def test_run_completes_the_order_with_result_progress_and_durations(db):
+    order = paid_order(db, "premium")
+    engine = FakeEngine(step=0.01)
+    assert run(db, order["id"], engine) == "completed"
+    done = store.get_order(db, order["id"])
+    assert done["status"] == "completed" and done["progress_percent"] == 100
+    assert done["phase"] == "done" and done["lease_owner"] is None
+    assert '"Reminder bot"' in done["result_json"]
+    assert engine.calls == [{"run_id": f"order-{order['public_id']}", "order_id": order["id"],
+                             "tier": "premium", "company": "Acme"}]
+    assert [e["to_status"] for e in store.order_events(db, order["id"])][-2:] == \
+        ["processing", "completed"]
+    durations = {r["phase"]: r["seconds"] for r in db.query("SELECT * FROM phase_durations")}
+    assert set(durations) == {"rewrite", "research", "sample", "vote", "proposal", "review"}
+    assert durations["sample"] >= 0.015  # two steps were spent in it
+    assert all(r["tier"] == "premium" for r in db.query("SELECT tier FROM phase_durations"))
+
+
+def test_progress_is_visible_to_other_connections_while_running(db, tmp_path):
+    order = paid_order(db)
+    reader = store.connect(tmp_path / "data" / "compass.db")
+    seen = []
+
+    def check(percent, phase):
+        row = store.get_order(reader, order["id"])
+        seen.append((row["status"], row["progress_percent"], row["phase"], row["phase_label"]))
+
+    run(db, order["id"], FakeEngine(check=check))
+    assert seen[0] == ("processing", 2, "rewrite", "rewrite label")
+    assert ("processing", 70, "vote", "vote label") in seen
+    assert [s[1] for s in seen] == sorted(s[1] for s in seen)
+
+
+def test_progress_writes_are_throttled_but_phase_changes_always_land(db, monkeypatch):
+    order = paid_order(db)
+    lifecycle.transition(db, order["id"], "processing")
+    store.take_order_lease(db, order["id"], "me", now=store.now_iso(), expires_at="9999")
+    writes = []
+    original = store.write_order_progress
+    monkeypatch.setattr(store, "write_order_progress",
+                        lambda *a, **k: writes.append(k["phase"]) or original(*a, **k))
+    writer = tasks.ProgressWriter(db, order["id"], "me")
+    for percent in range(18, 70):
+        writer(percent, "sample", "samples")
+    writer(70, "vote", "voting")
+    assert writes == ["sample", "vote"]
+    assert store.get_order(db, order["id"])["progress_percent"] == 70
+
+
+def test_engine_failure_fails_the_order_with_the_reason(db):
+    order = paid_order(db)
+    result = run(db, order["id"], FakeEngine(fail=EngineFailed("QA scored 5/10 three times")))
+    failed = store.get_order(db, order["id"])
+    assert result == "failed"
+    assert failed["status"] == "failed"
+    assert failed["failure_reason"] == "QA scored 5/10 three times"
+    assert failed["lease_owner"] is None
+    events = store.order_events(db, order["id"])
+    assert (events[-1]["from_status"], events[-1]["to_status"]) == ("processing", "failed")
+    assert db["phase_durations"].count == 0  # failed runs do not shape estimates
+
+
+def test_unreachable_model_is_retried_while_retries_remain_then_fails(db):
+    order = paid_order(db)
+    down = EngineFailed("the model API did not answer", retryable=True)
+    with pytest.raises(tasks.RetryLater):
+        run(db, order["id"], FakeEngine(fail=down), can_retry=True)
+    waiting = store.get_order(db, order["id"])
+    assert waiting["status"] == "processing" and waiting["lease_owner"] is None
+    assert run(db, order["id"], FakeEngine(fail=down), can_retry=False) == "failed"
+    assert store.get_order(db, order["id"])["failure_reason"] == "the model API did not answer"
+
+
+def test_a_bad_report_fails_at_once_even_with_retries_left(db):
+    order = paid_order(db)
+    assert run(db, order["id"], FakeEngine(fail=EngineFailed("QA 4/10")), can_retry=True) == \
+        "failed"
+
+
+def test_a_crash_releases_the_lease_so_a_retry_can_finish(db):
+    order = paid_order(db)
+    with pytest.raises(ZeroDivisionError):
+        run(db, order["id"], FakeEngine(fail=ZeroDivisionError()))
+    crashed = store.get_order(db, order["id"])
+    assert crashed["status"] == "processing" and crashed["lease_owner"] is None
+    assert run(db, order["id"], FakeEngine()) == "completed"
+
+
+def test_a_live_lease_keeps_other_workers_out_until_it_expires(db):
+    order = paid_order(db)
+    lifecycle.transition(db, order["id"], "processing")
+    future = (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    store.take_order_lease(db, order["id"], "other-worker", now=store.now_iso(), expires_at=future)
+    engine = FakeEngine()
+    assert run(db, order["id"], engine) == "leased_elsewhere"
+    assert engine.calls == []
+    # The other worker died: its lease lapses and the order can be taken again.
+    db.execute("UPDATE orders SET lease_expires_at = '2000-01-01T00:00:00.000000Z'")
+    assert run(db, order["id"], engine) == "completed"
+
+
+def test_two_workers_racing_on_one_order_run_it_once(db, tmp_path):
+    order = paid_order(db)
+    engine = FakeEngine(step=0.02)
+    path = tmp_path / "data" / "compass.db"
+
+    async def both():
+        first, second = store.connect(path), store.connect(path)
+        return await asyncio.gather(
+            tasks.run_order(first, order["id"], engine=engine, provider=object(), owner="a"),
+            tasks.run_order(second, order["id"], engine=engine, provider=object(), owner="b"))
+
+    outcomes = asyncio.run(both())
+    assert sorted(outcomes) == ["completed", "leased_elsewhere"]
+    assert len(engine.calls) == 1
+
+
+def test_orders_that_are_not_paid_are_not_run(db):
+    order = new_order(db)
+    engine = FakeEngine()
+    assert run(db, order["id"], engine) == "not_runnable:payment_pending"
+    assert run(db, 12345, engine) == "missing"
+    assert engine.calls == []
+
+
+def test_estimates_use_measured_durations_once_there_are_any(db, monkeypatch):
+    monkeypatch.setattr(progress, "_RECHECK_SECONDS", 0)  # no waiting out the 1 s cache
+    order = paid_order(db)
+    now = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
+    default = progress.estimated_completion(db, store.get_order(db, order["id"]), now)
+    assert default == "2026-03-01T12:04:10Z"  # the tier defaults: 250 s for standard
+    store.insert_phase_durations(db, order["id"], "standard",
+                                 {p: 10.0 for p in progress.PHASES if p != "grouper"})
+    measured = progress.estimated_completion(db, store.get_order(db, order["id"]), now)
+    assert measured == "2026-03-01T12:01:00Z"  # six measured phases of 10 s
+    # Mid-run: 4 s into the 10 s sample phase leaves 6 s of it plus vote, proposal, review.
+    db.execute("UPDATE orders SET status = 'processing', phase = 'sample',"
+               " phase_started_at = '2026-03-01T11:59:56.000000Z' WHERE id = ?", [order["id"]])
+    running = progress.estimated_completion(db, store.get_order(db, order["id"]), now)
+    assert running == "2026-03-01T12:00:36Z"
+    # Another tier without measurements borrows these rather than the constants.
+    premium = paid_order(db, "premium")
+    assert progress.estimated_completion(db, store.get_order(db, premium["id"]), now) == \
+        "2026-03-01T12:01:00Z"
+
+
+def test_estimate_is_none_for_orders_that_will_not_complete(db):
+    order = new_order(db)
+    assert progress.estimated_completion(db, order) is None
+    lifecycle.transition(db, order["id"], "expired")
+    assert progress.estimated_completion(db, store.get_order(db, order["id"])) is None
+
+
+def test_premium_jobs_are_dequeued_before_starter_jobs(tmp_path, monkeypatch):
+    from huey.storage import SqliteStorage
+
+    import jobs
+
+    storage = SqliteStorage("prio", filename=str(tmp_path / "q.db"))
+    monkeypatch.setattr(jobs.huey, "storage", storage)
+    jobs.enqueue_order(1, "starter")
+    jobs.enqueue_order(2, "premium")
+    jobs.enqueue_order(3, "standard")
+    order = [jobs.huey.dequeue().args[0] for _ in range(3)]
+    assert order == [2, 3, 1]
