@@ -146,3 +146,24 @@ def test_selection_is_deterministic_and_never_repeats_a_cluster():
     second = select(list(reversed(clusters)), TIERS["premium"], CUSTOMER, KEYWORDS)
     assert [s.workflow["name"] for s in first] == [s.workflow["name"] for s in second]
     assert len({id(s.cluster) for s in first}) == len(first)
+
+
+def test_a_second_opinion_puts_the_customers_request_before_simplicity():
+    clusters = [
+        cluster("Stock reorder alerts", "operations", votes=5),
+        cluster("Staff rota planning", "operations", votes=5),
+        cluster("Review requests", "marketing", votes=5),
+        cluster("Social post drafting", "marketing", votes=4),
+        cluster("Website FAQ chatbot", "customer_service", votes=4),
+        cluster("Supplier invoice capture into Xero", "finance", "moderate", votes=3,
+                description="Reads supplier invoices and types them into Xero."),
+        cluster("Custom ERP integration", "it_data", "advanced", votes=5),
+    ]
+    usual = select(clusters, TIERS["starter"], CUSTOMER, KEYWORDS)
+    assert all(s.workflow["feasibility"] == "simple" for s in usual)
+    focused = select(clusters, TIERS["starter"], CUSTOMER, KEYWORDS, focus_on_relevance=True)
+    names = [s.workflow["name"] for s in focused]
+    assert "Supplier invoice capture into Xero" in names
+    assert "Custom ERP integration" not in names  # never two levels above the tier
+    relaxed = next(s for s in focused if s.relaxed)
+    assert "addresses what the customer asked for" in relaxed.reasons[-1]

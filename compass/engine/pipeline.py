@@ -232,6 +232,10 @@ async def _run(run: Run, order_input: OrderInput) -> dict:
         # The revision number keeps a revision's request distinct from the last one, so the
         # ledger never hands back the rejected draft as if it were a new answer.
         feedback = {**score.feedback, "revision": attempt}
+        if review.relevance_score < qa.PASS_SCORE:
+            # The selection itself missed the customer's point: choose again, relevance first.
+            selections = select(candidates, tier, customer_text, brief.keywords,
+                                focus_on_relevance=True)
         if attempt < MAX_ATTEMPTS:
             await report(72, "proposal", f"Quality review asked for changes — revising "
                                          f"(attempt {attempt + 1} of {MAX_ATTEMPTS})")

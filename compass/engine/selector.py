@@ -23,6 +23,11 @@ CONSENSUS_WEIGHT = 0.35
 RELEVANCE_WEIGHT = 0.30
 IMPACT_WEIGHT = 0.20
 FIT_WEIGHT = 0.15
+DEFAULT_WEIGHTS = (CONSENSUS_WEIGHT, RELEVANCE_WEIGHT, IMPACT_WEIGHT, FIT_WEIGHT)
+# After the reviewer found the report off the customer's point: relevance leads, and a
+# workflow one feasibility level above the tier may win if it is what they asked for.
+RELEVANCE_FOCUS_WEIGHTS = (0.20, 0.60, 0.10, 0.10)
+RELAXED_PENALTY = 0.10
 # Fallback ranking: simpler and closer to the customer's words first, votes break ties.
 FALLBACK_FEASIBILITY_WEIGHT = 0.45
 FALLBACK_RELEVANCE_WEIGHT = 0.45
@@ -111,17 +116,19 @@ class Selection:
         return str(self.workflow.get("domain"))
 
 
-def _score(cluster: Cluster, tier: Tier, samples: int, score_relevance: _Relevance) -> Selection:
+def _score(cluster: Cluster, tier: Tier, samples: int, score_relevance: _Relevance,
+           weights: tuple[float, float, float, float] = DEFAULT_WEIGHTS) -> Selection:
     workflow = cluster.representative
     relevance_score, matched = score_relevance(workflow)
     impact = int(workflow.get("impact", 3))
     gap = FEASIBILITY_RANK[tier.max_feasibility] - _rank(workflow)
     # The tier's own level fits best: premium buyers want the ambitious builds.
     fit = 1 - 0.25 * gap if gap >= 0 else 0.0
-    score = (CONSENSUS_WEIGHT * min(1.0, cluster.votes / samples)
-             + RELEVANCE_WEIGHT * relevance_score
-             + IMPACT_WEIGHT * (impact - 1) / 4
-             + FIT_WEIGHT * fit)
+    consensus_w, relevance_w, impact_w, fit_w = weights
+    score = (consensus_w * min(1.0, cluster.votes / samples)
+             + relevance_w * relevance_score
+             + impact_w * (impact - 1) / 4
+             + fit_w * fit)
     perspectives = ", ".join(PERSPECTIVE_LABELS.get(p, p) for p in cluster.perspectives)
     reasons = [f"Proposed by {cluster.votes} of {samples} analysts ({perspectives})"]
     if matched and relevance_score >= MATCH_REASON_FROM:
@@ -157,13 +164,20 @@ def select(
     keywords: list[str],
     *,
     min_domains: int = 3,
+    focus_on_relevance: bool = False,
 ) -> list[Selection]:
-    """The tier's workflows, best first: feasible for the tier, ≥ min_domains domains."""
+    """The tier's workflows, best first: feasible for the tier, ≥ min_domains domains.
+
+    `focus_on_relevance` is the second opinion after a review found the report generic.
+    """
     clusters = list({id(c): c for c in clusters}.values())
     score_relevance = _Relevance(customer_text, keywords, [c.representative for c in clusters])
     samples = _samples(clusters)
-    scored = [_score(c, tier, samples, score_relevance) for c in clusters]
+    weights = RELEVANCE_FOCUS_WEIGHTS if focus_on_relevance else DEFAULT_WEIGHTS
+    scored = [_score(c, tier, samples, score_relevance, weights) for c in clusters]
     limit = FEASIBILITY_RANK[tier.max_feasibility]
+    if focus_on_relevance:
+        return _select_for_relevance(scored, tier, limit, min_domains)
     pool = [s for s in scored if _rank(s.workflow) <= limit]
     if len(pool) < tier.workflow_count:
         pool = [s for s in scored if _rank(s.workflow) <= limit + 1]
@@ -176,3 +190,22 @@ def select(
     chosen = pool[: tier.workflow_count]
     _diversify(chosen, pool, min_domains)
     return sorted(chosen, key=_order)
+
+
+def _select_for_relevance(scored: list[Selection], tier: Tier, limit: int,
+                          min_domains: int) -> list[Selection]:
+    pool = [s for s in scored if _rank(s.workflow) <= limit + 1]
+    for selection in pool:
+        if selection.relaxed:
+            selection.score -= RELAXED_PENALTY
+            selection.reasons.append(
+                f"Above the {tier.label} tier's usual '{tier.max_feasibility}' builds, chosen "
+                "because it addresses what the customer asked for")
+
+    def order(selection: Selection) -> tuple:
+        return (-selection.score, _name(selection.cluster))
+
+    pool.sort(key=order)
+    chosen = pool[: tier.workflow_count]
+    _diversify(chosen, pool, min_domains)
+    return sorted(chosen, key=order)
