@@ -26,7 +26,7 @@ FIT_WEIGHT = 0.15
 DEFAULT_WEIGHTS = (CONSENSUS_WEIGHT, RELEVANCE_WEIGHT, IMPACT_WEIGHT, FIT_WEIGHT)
 # After the reviewer found the report off the customer's point: relevance leads, and a
 # workflow one feasibility level above the tier may win if it is what they asked for.
-RELEVANCE_FOCUS_WEIGHTS = (0.20, 0.60, 0.10, 0.10)
+RELEVANCE_FOCUS_WEIGHTS = (0.15, 0.75, 0.05, 0.05)
 RELAXED_PENALTY = 0.10
 # Fallback ranking: simpler and closer to the customer's words first, votes break ties.
 FALLBACK_FEASIBILITY_WEIGHT = 0.45
