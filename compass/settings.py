@@ -8,6 +8,7 @@ secrets, naming each one that is missing.
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -37,8 +38,13 @@ class Settings(BaseSettings):
 
     COMPASS_ENV: Literal["development", "production"] = "development"
     COMPASS_DATA_DIR: Path = Path("data")
-    BASE_URL: str = "http://127.0.0.1:8000"
+    # Development follows PORT, so `PORT=8123 make run` redirects back to itself.
+    BASE_URL: str = Field(
+        default_factory=lambda: f"http://127.0.0.1:{os.environ.get('PORT') or 8000}")
     SECRET_KEY: SecretStr = SecretStr(DEV_SECRET_KEY)
+    # Earlier SECRET_KEYs, comma-separated: still accepted when checking signatures
+    # (sessions, CSRF), never used to sign. Lets the key rotate without signing everyone out.
+    SECRET_KEY_PREVIOUS: SecretStr | None = None
 
     STRIPE_SECRET_KEY: SecretStr | None = None
     STRIPE_WEBHOOK_SECRET: SecretStr | None = None
@@ -64,6 +70,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "ANTHROPIC_API_KEY", "SMTP_PASSWORD",
+        "SECRET_KEY_PREVIOUS",
         "STRIPE_API_BASE", "ANTHROPIC_BASE_URL", "COMPASS_MODEL", "SMTP_HOST", "SMTP_USER",
         "LITESTREAM_REPLICA_URL",
         mode="before",
@@ -88,6 +95,13 @@ class Settings(BaseSettings):
     @property
     def outbox_dir(self) -> Path:
         return self.COMPASS_DATA_DIR / "outbox"
+
+    @property
+    def signing_keys(self) -> list[str]:
+        """SECRET_KEY first (the one that signs), then the previous keys still accepted."""
+        previous = self.SECRET_KEY_PREVIOUS.get_secret_value() if self.SECRET_KEY_PREVIOUS else ""
+        return [self.SECRET_KEY.get_secret_value()] + [
+            key.strip() for key in previous.split(",") if key.strip()]
 
     @property
     def admin_emails(self) -> frozenset[str]:

@@ -45,3 +45,10 @@ def test_empty_variable_means_unset_and_secrets_do_not_print(monkeypatch):
 def test_admin_emails_are_normalised(monkeypatch):
     monkeypatch.setenv("ADMIN_EMAILS", " Boss@Example.com, ,ops@example.com ")
     assert Settings().admin_emails == {"boss@example.com", "ops@example.com"}
+
+
+def test_development_base_url_follows_port(monkeypatch):
+    monkeypatch.setenv("PORT", "8123")
+    assert Settings().BASE_URL == "http://127.0.0.1:8123"
+    monkeypatch.setenv("BASE_URL", "https://compass.example")
+    assert Settings().BASE_URL == "https://compass.example"
