@@ -62,7 +62,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         provider = build_provider(settings)
         try:
             return await run_engine(order_input, tier, provider=provider, db=db, run_id=run_id,
-                                    progress=show, model=settings.COMPASS_MODEL)
+                                    progress=show, model=settings.model_for(tier.name))
         finally:
             await provider.aclose()
 
@@ -110,6 +110,12 @@ def _summary(result: dict, elapsed: float, out: str | None) -> None:
     print("\n".join(lines), file=sys.stderr)
 
 
+def cmd_backup_verify(args: argparse.Namespace) -> int:
+    from compass.backups import cmd_backup_verify
+
+    return cmd_backup_verify(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="compass", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -124,6 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--run-id", help="resume this run, reusing its successful calls")
     generate.add_argument("--quiet", action="store_true", help="no progress lines")
     generate.set_defaults(handler=cmd_generate)
+
+    verify = commands.add_parser(
+        "backup-verify", help="restore the latest replica to a temporary file and check it")
+    verify.add_argument("--json", action="store_true", help="print the reports as JSON")
+    verify.add_argument("--max-lag", type=float, default=300.0, metavar="SECONDS",
+                        help="fail when the replica is further behind than this (default 300)")
+    verify.set_defaults(handler=cmd_backup_verify)
     return parser
 
 

@@ -52,8 +52,12 @@ class Settings(BaseSettings):
 
     ANTHROPIC_API_KEY: SecretStr | None = None
     ANTHROPIC_BASE_URL: str | None = None
-    # Overrides every tier's model when set (the tier table in compass/tiers.py is the default).
+    # The tier table in compass/tiers.py names each tier's model; COMPASS_MODEL overrides
+    # them all and COMPASS_MODEL_<TIER> one tier (e.g. a cheaper model for starter).
     COMPASS_MODEL: str | None = None
+    COMPASS_MODEL_STARTER: str | None = None
+    COMPASS_MODEL_STANDARD: str | None = None
+    COMPASS_MODEL_PREMIUM: str | None = None
     ANTHROPIC_TIMEOUT_SECONDS: float = Field(default=120.0, gt=0)
     ANTHROPIC_MAX_RETRIES: int = Field(default=4, ge=0, le=10)
     ANTHROPIC_MAX_CONCURRENCY: int = Field(default=8, ge=1, le=64)
@@ -71,7 +75,8 @@ class Settings(BaseSettings):
     @field_validator(
         "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "ANTHROPIC_API_KEY", "SMTP_PASSWORD",
         "SECRET_KEY_PREVIOUS",
-        "STRIPE_API_BASE", "ANTHROPIC_BASE_URL", "COMPASS_MODEL", "SMTP_HOST", "SMTP_USER",
+        "STRIPE_API_BASE", "ANTHROPIC_BASE_URL", "COMPASS_MODEL", "COMPASS_MODEL_STARTER",
+        "COMPASS_MODEL_STANDARD", "COMPASS_MODEL_PREMIUM", "SMTP_HOST", "SMTP_USER",
         "LITESTREAM_REPLICA_URL",
         mode="before",
     )
@@ -110,6 +115,10 @@ class Settings(BaseSettings):
     @property
     def uses_offline_model(self) -> bool:
         return self.ANTHROPIC_API_KEY is None
+
+    def model_for(self, tier: str) -> str | None:
+        """The configured model override for a tier, if any (None: the tier's default)."""
+        return getattr(self, f"COMPASS_MODEL_{tier.upper()}", None) or self.COMPASS_MODEL
 
     def missing_production_secrets(self) -> list[str]:
         missing = []

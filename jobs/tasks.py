@@ -155,7 +155,8 @@ async def _run_leased(db: sqlite_utils.Database, order_id: int, *, engine: Engin
         result = await engine(
             lifecycle.order_input_of(order), tier, provider=provider, db=db,
             # Stable per order: a re-run after a crash resumes from the call ledger.
-            run_id=f"order-{order['public_id']}", order_id=order_id, progress=writer)
+            run_id=f"order-{order['public_id']}", order_id=order_id, progress=writer,
+            model=get_settings().model_for(tier.name))
     except engine_failed as exc:
         reason = getattr(exc, "reason", str(exc))
         if can_retry and getattr(exc, "retryable", False):

@@ -52,3 +52,12 @@ def test_development_base_url_follows_port(monkeypatch):
     assert Settings().BASE_URL == "http://127.0.0.1:8123"
     monkeypatch.setenv("BASE_URL", "https://compass.example")
     assert Settings().BASE_URL == "https://compass.example"
+
+
+def test_model_overrides_per_tier_and_globally(monkeypatch):
+    assert Settings().model_for("premium") is None
+    monkeypatch.setenv("COMPASS_MODEL", "claude-sonnet-5-5")
+    monkeypatch.setenv("COMPASS_MODEL_STARTER", "claude-haiku-5-5")
+    settings = Settings()
+    assert settings.model_for("starter") == "claude-haiku-5-5"
+    assert settings.model_for("premium") == "claude-sonnet-5-5"

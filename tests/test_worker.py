@@ -26,7 +26,8 @@ class FakeEngine:
         self.fail, self.step, self.check = fail, step, check
         self.calls: list[dict] = []
 
-    async def __call__(self, order_input, tier, *, provider, db, run_id, order_id, progress):
+    async def __call__(self, order_input, tier, *, provider, db, run_id, order_id, progress,
+                       model=None):
         self.calls.append({"run_id": run_id, "order_id": order_id, "tier": tier.name,
                            "company": order_input.company_name})
         for percent, phase in [(2, "rewrite"), (8, "research"), (18, "sample"), (40, "sample"),
