@@ -109,8 +109,15 @@ def sample_request(tier: Tier, model: str, context: str, perspective: str) -> Mo
                     cache_prefix=True, perspective=perspective)
 
 
+# What the roadmap needs to know of each workflow: ordering depends on these, not on tools
+# or problem statements, and every token sent is billed.
+ROADMAP_FIELDS = ("name", "domain", "description", "feasibility", "impact",
+                  "time_to_value_weeks")
+
+
 def grouper_request(tier: Tier, model: str, brief: dict, selected: list[dict]) -> ModelRequest:
-    context = data_block("brief", brief) + data_block("selected_workflows", selected)
+    compact = [{k: w[k] for k in ROADMAP_FIELDS if k in w} for w in selected]
+    context = data_block("brief", brief) + data_block("selected_workflows", compact)
     return _request("grouper", tier, model, context,
                     "Arrange these workflows into a roadmap.\n", max_tokens=3_000)
 
@@ -131,7 +138,9 @@ def proposal_request(tier: Tier, model: str, customer: dict, brief: dict, resear
 
 def review_request(tier: Tier, model: str, customer: dict, research: dict,
                    report: dict) -> ModelRequest:
-    context = (data_block("customer_input", customer) + data_block("research", research)
+    # The reviewer checks tools against research's list; the rest of research is not needed.
+    context = (data_block("customer_input", customer)
+               + data_block("research", {"tools": research.get("tools", [])})
                + data_block("report", report))
     return _request("review", tier, model, context, "Review this draft report.\n",
                     max_tokens=3_000)
