@@ -15,11 +15,24 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from compass import db as store
-from compass import payments
+from compass import logs, payments
 from compass.payments import Enqueue
 from compass.settings import Settings, get_settings
-from compass.web import checkout, orders, pages, status, webhooks
+from compass.web import (
+    accounts,
+    admin,
+    checkout,
+    ops,
+    orders,
+    pages,
+    refunds,
+    reports,
+    revisions,
+    status,
+    webhooks,
+)
 from compass.web.common import ROOT, AppState, error_page, not_found
+from compass.web.ops import RequestContext
 from compass.web.security import SecurityHeaders
 
 log = logging.getLogger("compass.web")
@@ -42,10 +55,36 @@ def routes(settings: Settings) -> list[Route | Mount]:
         Route("/privacy", pages.privacy),
         Route("/refund-policy", pages.refund_policy),
         Route("/healthz", pages.healthz),
+        Route("/readyz", ops.readyz),
+        Route("/metrics", ops.metrics_endpoint),
+        # The operator's pages: admins only, everyone else gets 404.
+        Route("/admin", admin.dashboard),
+        Route("/admin/orders", admin.orders_page),
+        Route("/admin/orders/{public_id}", admin.order_page),
+        Route("/admin/orders/{public_id}/retry", admin.retry, methods=["POST"]),
+        Route("/admin/orders/{public_id}/resend", admin.resend, methods=["POST"]),
+        Route("/admin/orders/{public_id}/refund", admin.refund, methods=["POST"]),
+        Route("/admin/refunds", admin.refunds_page),
+        Route("/admin/refunds/{refund_id:int}", admin.refund_decision, methods=["POST"]),
         Route("/order/new", orders.new_order),
         Route("/orders", orders.create_order, methods=["POST"]),
         Route("/orders/{public_id}/checkout", orders.retry_checkout, methods=["POST"]),
-        Route("/orders/{public_id}/report", status.report_page),
+        Route("/orders/{public_id}/report", reports.report_page),
+        Route("/orders/{public_id}/download", reports.download),
+        Route("/orders/{public_id}/receipt", reports.receipt),
+        Route("/orders/{public_id}/refund", refunds.refund_page),
+        Route("/orders/{public_id}/refund", refunds.refund_submit, methods=["POST"]),
+        Route("/orders/{public_id}/revision", revisions.revision_page),
+        Route("/orders/{public_id}/revision", revisions.revision_submit, methods=["POST"]),
+        Route("/orders/{public_id}/versions/{number}", revisions.version_page),
+        Route("/login", accounts.login_page),
+        Route("/login", accounts.login_submit, methods=["POST"]),
+        Route("/login/{token}", accounts.login_link),
+        Route("/logout", accounts.logout, methods=["POST"]),
+        Route("/dashboard", accounts.dashboard),
+        Route("/account", accounts.account_page),
+        Route("/account", accounts.account_submit, methods=["POST"]),
+        Route("/account/email/{token}", accounts.confirm_email),
         Route("/checkout/success", checkout.success),
         Route("/checkout/cancel", checkout.cancel),
         Route("/api/webhooks/stripe", webhooks.stripe_webhook, methods=["POST"]),
@@ -56,6 +95,8 @@ def routes(settings: Settings) -> list[Route | Mount]:
         found += [
             Route("/dev/checkout/{session_id}", checkout.dev_checkout_page),
             Route("/dev/checkout/{session_id}", checkout.dev_checkout_pay, methods=["POST"]),
+            Route("/dev/outbox", reports.outbox_list),
+            Route("/dev/outbox/{name}", reports.outbox_message),
         ]
     return found
 
@@ -81,6 +122,7 @@ def create_app(settings: Settings | None = None, *, enqueue: Enqueue | None = No
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         current = settings or get_settings()
+        logs.configure("web", own_access_log=True)
         db = store.open_database(current.db_path)
         app.state.compass = AppState(settings=current, db=db,
                                      gateway=payments.checkout_gateway(current, db),
@@ -93,7 +135,9 @@ def create_app(settings: Settings | None = None, *, enqueue: Enqueue | None = No
     current = settings or get_settings()
     return Starlette(
         routes=routes(current),
-        middleware=[Middleware(SecurityHeaders, production=current.is_production)],
+        # RequestContext outermost: its request id, access line and timing cover everything.
+        middleware=[Middleware(RequestContext),
+                    Middleware(SecurityHeaders, production=current.is_production)],
         exception_handlers={HTTPException: _http_error, 500: _server_error},
         lifespan=lifespan,
     )

@@ -137,6 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--max-lag", type=float, default=300.0, metavar="SECONDS",
                         help="fail when the replica is further behind than this (default 300)")
     verify.set_defaults(handler=cmd_backup_verify)
+
+    from compass import ops_cli  # orders, retry, refund, resend, login-link, reconcile
+
+    ops_cli.register(commands)
     return parser
 
 

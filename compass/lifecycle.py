@@ -138,3 +138,11 @@ def _transition(db: sqlite_utils.Database, order_id: int, to_status: str, reason
 
 def order_input_of(order: dict) -> OrderInput:
     return OrderInput.model_validate(json.loads(order["input_json"]))
+
+
+# Every transition's email (payment confirmation, report ready, failure, refund) is written
+# by this hook in the transition's own transaction and queued once it commits. Registered
+# here, where transitions live, so no process can move an order without its email.
+from compass import notifications  # noqa: E402 - needs the names above; it imports nothing here
+
+on_transition(notifications.on_order_transition)

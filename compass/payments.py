@@ -28,7 +28,7 @@ import sqlite_utils
 import stripe
 
 from compass import db as store
-from compass import lifecycle
+from compass import lifecycle, refunds
 from compass.settings import Settings
 from compass.tiers import get_tier
 
@@ -441,6 +441,12 @@ def _charge_refunded(db: sqlite_utils.Database, charge: dict) -> tuple[str, int 
     if not charge.get("refunded"):
         return "partial_refund_recorded", order["id"]
     store.update_payment(db, payment["id"], status="refunded")
+    # Completes our refund row (or records one made in Stripe's dashboard), which moves the
+    # order to refunded: a refund whose process died after calling Stripe is finished here.
+    refunds.record_stripe_refund(db, order, payment, charge)
+    order = store.get_order(db, order["id"]) or order
+    if order["status"] == "refunded":
+        return "order_refunded", order["id"]
     if lifecycle.can_transition(order["status"], "refunded"):
         lifecycle.transition(db, order["id"], "refunded", reason="refunded at Stripe")
         return "order_refunded", order["id"]

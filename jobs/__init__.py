@@ -21,6 +21,14 @@ def _make_huey() -> SqliteHuey:
 
 huey = _make_huey()
 
-from jobs.tasks import enqueue_order, process_order  # noqa: E402 - tasks register on `huey`
+# Tasks register on `huey` when their modules are imported. reconciler: the periodic
+# housekeeping, the heartbeat and the worker's start/stop hooks.
+from jobs import reconciler  # noqa: E402, F401
+from jobs.emails import enqueue_email, resume_stalled_emails, send_email  # noqa: E402
+from jobs.refunds import enqueue_refund, process_refund, retry_stuck_refunds  # noqa: E402
+from jobs.revisions import enqueue_revision, resume_stalled_revisions, revise_report  # noqa: E402
+from jobs.tasks import enqueue_order, process_order  # noqa: E402
 
-__all__ = ["enqueue_order", "huey", "process_order"]
+__all__ = ["enqueue_email", "enqueue_order", "enqueue_refund", "enqueue_revision", "huey",
+           "process_order", "process_refund", "resume_stalled_emails", "resume_stalled_revisions",
+           "retry_stuck_refunds", "revise_report", "send_email"]

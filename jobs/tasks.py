@@ -22,7 +22,7 @@ from typing import Any
 import sqlite_utils
 
 from compass import db as store
-from compass import lifecycle
+from compass import documents, lifecycle
 from compass.progress import PHASES
 from compass.settings import get_settings
 from compass.tiers import get_tier
@@ -183,6 +183,7 @@ async def _run_leased(db: sqlite_utils.Database, order_id: int, *, engine: Engin
         with contextlib.suppress(asyncio.CancelledError):
             await heartbeat
     durations = writer.finish()
+    _store_report_pdf(db, order, result)
     with store.transaction(db):
         if not _still_ours(db, order_id, owner):
             log.error("order %s finished but its lease was taken over", order["order_number"])
@@ -194,6 +195,16 @@ async def _run_leased(db: sqlite_utils.Database, order_id: int, *, engine: Engin
         store.insert_phase_durations(db, order_id, tier.name, durations)
     log.info("order %s completed", order["order_number"])
     return "completed"
+
+
+def _store_report_pdf(db: sqlite_utils.Database, order: dict, result: dict) -> None:
+    """Render the report's PDF once, before the order is completed, so the report-ready
+    email and the download find it stored. A PDF that cannot be made does not hold the
+    report back: the email job tries again, and the browser version needs none."""
+    try:
+        documents.store_report_pdf(db, order, get_settings(), result=result)
+    except Exception:
+        log.exception("order %s: could not render the report PDF", order["order_number"])
 
 
 def _still_ours(db: sqlite_utils.Database, order_id: int, owner: str) -> bool:

@@ -562,7 +562,13 @@ def _strings(value: Any) -> list[str]:
 def _proposal(user_text: str) -> dict:
     customer = _customer(user_text)
     workflows = _selected(user_text)[:8]
-    feedback = "\n".join(_strings(extract_block(user_text, "reviewer_feedback")))
+    block = extract_block(user_text, "reviewer_feedback")
+    block = dict(block) if isinstance(block, dict) else {"feedback": block}
+    # A customer's revision notes (and the draft they revise) are not a reviewer's findings:
+    # they strike no tools, but the summary answers them, as the real model would.
+    customer_notes = str(block.pop("customer_revision_request", "") or "")
+    block.pop("previous_proposal", None)
+    feedback = "\n".join(_strings(block))
     flagged: list[str] = []
 
     def usable_tools(w: dict) -> list[str]:
@@ -596,6 +602,9 @@ def _proposal(user_text: str) -> dict:
             f"They target {_join(metrics)}. "
             "Every figure here is an estimate built on stated assumptions: measure the "
             "starting point before you begin so the improvement can be proven.")
+    if customer_notes:
+        summary.append(f"This revised edition answers your request: “{_clip(customer_notes, 500)}” "
+                       "The plans below have been rewritten with it in mind.")
     recommendations = [
         "Start with the quick wins in the first roadmap stage: they pay back fastest and "
         "build the team's confidence for the larger steps.",

@@ -50,7 +50,9 @@ templates.env.filters["dollars"] = dollars
 # cross-site form can neither read our cookie nor forge the signature.
 
 def _signer(request: Request) -> Signer:
-    return Signer(state(request).settings.SECRET_KEY.get_secret_value(), salt="csrf")
+    # Signed with SECRET_KEY; SECRET_KEY_PREVIOUS still accepted (itsdangerous signs with
+    # the last key of the list and accepts them all).
+    return Signer(list(reversed(state(request).settings.signing_keys)), salt="csrf")
 
 
 def csrf_token(request: Request) -> str:

@@ -49,8 +49,14 @@ def _form_page(request: Request, values: dict, errors: dict[str, str] | None = N
 
 
 async def new_order(request: Request) -> Response:
-    tier = request.query_params.get("tier", "standard")
-    return _form_page(request, {"tier": tier if tier in TIERS else "standard"})
+    values: dict = {}
+    if request.query_params.get("again"):
+        # "Order again" from the dashboard: the signed-in customer's latest answers.
+        from compass.web.accounts import order_again_values
+
+        values = order_again_values(request)
+    tier = request.query_params.get("tier") or values.get("tier") or "standard"
+    return _form_page(request, values | {"tier": tier if tier in TIERS else "standard"})
 
 
 def validation_messages(exc: ValidationError) -> dict[str, str]:

@@ -96,14 +96,3 @@ async def status_json(request: Request) -> Response:
     body = _cached("json", order, lambda: _status_document(request, order))
     return Response(body, media_type="application/json", headers=_NO_STORE)
 
-
-async def report_page(request: Request) -> Response:
-    """The finished report in the browser: a plain rendering of the engine's result."""
-    order = store.get_order_by_public_id(state(request).db, request.path_params["public_id"])
-    if order is None:
-        return not_found(request)
-    if order["status"] != "completed" or not order["result_json"]:
-        return render(request, "report_pending.html", _context(request, order),
-                      status_code=409 if order["status"] in lifecycle.FINAL else 200)
-    result = json.loads(order["result_json"])
-    return render(request, "report.html", _context(request, order) | {"result": result})

@@ -1,4 +1,4 @@
-"""A small local server that speaks enough of Stripe's wire format for Checkout.
+"""A small local server that speaks enough of Stripe's wire format for Checkout and refunds.
 
 The official SDK talks to it over real HTTP (STRIPE_API_BASE points here): form-encoded
 requests with Stripe's bracketed nesting, Bearer authentication, idempotency keys, JSON
@@ -60,6 +60,8 @@ class FakeStripe:
     # Each entry is (status, error type, message); one is used up per failed request.
     failures: list[tuple[int, str, str]] = field(default_factory=list)
     idempotent: dict[str, tuple[int, dict]] = field(default_factory=dict)
+    # Refunds created (an idempotent replay returns the stored answer and creates none).
+    refunds: dict[str, dict] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
 
@@ -88,6 +90,19 @@ class FakeStripe:
     def event(self, event_type: str, session_id: str) -> dict:
         return build_event(event_type, dict(self.sessions[session_id]))
 
+    def refunds_for(self, payment_intent: str) -> list[dict]:
+        return [r for r in self.refunds.values() if r["payment_intent"] == payment_intent]
+
+    def charge_refunded_event(self, payment_intent: str) -> dict:
+        """`charge.refunded` for a fully refunded payment, as Stripe sends it."""
+        made = self.refunds_for(payment_intent)
+        amount = sum(r["amount"] for r in made)
+        charge = {"id": "ch_" + payment_intent[3:], "object": "charge",
+                  "payment_intent": payment_intent, "amount": amount,
+                  "amount_refunded": amount, "refunded": True, "currency": "usd",
+                  "refunds": {"object": "list", "data": [dict(r) for r in made]}}
+        return build_event("charge.refunded", charge)
+
     # -- HTTP ----------------------------------------------------------------------------------
 
     def handle(self, method: str, path: str, headers: dict[str, str],
@@ -111,6 +126,8 @@ class FakeStripe:
     def _route(self, method: str, path: str, params: dict) -> tuple[int, dict]:
         if method == "POST" and path == "/v1/checkout/sessions":
             return 200, self._create_session(params)
+        if method == "POST" and path == "/v1/refunds":
+            return self._create_refund(params)
         match = re.fullmatch(r"/v1/checkout/sessions/([\w-]+)", path)
         if method == "GET" and match:
             session = self.sessions.get(match.group(1))
@@ -140,6 +157,30 @@ class FakeStripe:
         }
         self.sessions[session_id] = session
         return dict(session)
+
+    def _create_refund(self, params: dict) -> tuple[int, dict]:
+        intent = params.get("payment_intent")
+        paid = next((x for x in self.sessions.values() if x.get("payment_intent") == intent
+                     and x.get("payment_status") == "paid"), None)
+        if paid is None:
+            return 400, _error("invalid_request_error", f"No such payment_intent: '{intent}'",
+                               code="resource_missing")
+        already = sum(r["amount"] for r in self.refunds_for(intent))
+        amount = int(params.get("amount") or paid["amount_total"] - already)
+        if already >= paid["amount_total"]:
+            return 400, _error("invalid_request_error",
+                               f"Charge for {intent} has already been refunded.",
+                               code="charge_already_refunded")
+        if amount <= 0 or already + amount > paid["amount_total"]:
+            return 400, _error("invalid_request_error", "Refund amount is greater than unrefunded "
+                               "amount on charge", code="amount_too_large")
+        refund = {"id": "re_" + secrets.token_hex(12), "object": "refund", "amount": amount,
+                  "currency": paid["currency"], "payment_intent": intent,
+                  "charge": "ch_" + intent[3:], "status": "succeeded",
+                  "reason": params.get("reason"), "metadata": params.get("metadata", {}),
+                  "created": int(time.time())}
+        self.refunds[refund["id"]] = refund
+        return 200, dict(refund)
 
     def start(self) -> FakeStripe:
         fake = self

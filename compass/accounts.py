@@ -1,0 +1,465 @@
+"""Customer accounts: magic links, sessions, who may see what, and the account itself.
+
+Sign-in is by email only. A link is a random token; the database keeps its SHA-256, so a
+copy of the database cannot sign anyone in. A link works once and for 15 minutes. A
+session is a row behind a signed cookie that carries another random token (also stored
+only as a hash); it expires after 7 days without activity and can be revoked.
+
+Admins are the addresses in ADMIN_EMAILS and sign in the same way; an admin who never
+ordered has a session without a customer. Nothing here knows about HTTP: the web layer
+(compass.web.accounts) reads the cookie and calls these functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import Literal
+
+import sqlite_utils
+from pydantic import ValidationError
+
+from compass import db as store
+from compass import ratelimit
+from compass.intake import COMPANY_SIZES, OrderInput
+from compass.settings import Settings
+
+log = logging.getLogger(__name__)
+
+LINK_LIFETIME = dt.timedelta(minutes=15)
+SESSION_IDLE_LIFETIME = dt.timedelta(days=7)
+# Sliding expiry rewrites the session row at most this often (not on every request).
+SESSION_TOUCH_INTERVAL = dt.timedelta(minutes=1)
+
+LINKS_PER_EMAIL = ratelimit.Limit("login_links_per_email", 5, dt.timedelta(hours=1))
+LINKS_PER_IP = ratelimit.Limit("login_links_per_ip", 20, dt.timedelta(hours=1))
+
+LinkPurpose = Literal["login", "email_change"]
+MailKind = Literal["magic_link", "login_invitation", "email_change"]
+
+
+class InvalidEmail(ValueError):
+    """Not an email address we can send to."""
+
+
+class LinkRejected(Exception):
+    """A link that cannot be used; `problem` is used, expired or invalid (unknown/tampered)."""
+
+    def __init__(self, problem: Literal["used", "expired", "invalid", "taken"]):
+        super().__init__(problem)
+        self.problem = problem
+
+
+class AccountError(ValueError):
+    """The account cannot do this now; the message is for the customer."""
+
+
+# -- small pieces ---------------------------------------------------------------------------
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _parse(iso: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
+
+
+def new_token() -> str:
+    """256 random bits, URL-safe: a link or session token."""
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def normalise_email(value: str) -> str:
+    """The lower-cased address, or InvalidEmail (the same rule as the order form)."""
+    value = (value or "").strip()
+    if not value or len(value) > 254:
+        raise InvalidEmail("Enter an email address like name@company.com")
+    try:
+        return OrderInput.model_validate({"email": value, **_EMAIL_PROBE}).email
+    except ValidationError as exc:
+        raise InvalidEmail("Enter an email address like name@company.com") from exc
+
+
+# The other fields OrderInput needs to validate an email on its own.
+_EMAIL_PROBE = {"company_name": "x", "contact_name": "x", "industry": "xx",
+                "company_size": "1", "prompt": "x" * 20}
+
+
+def is_admin_email(settings: Settings, email: str) -> bool:
+    return email.lower() in settings.admin_emails
+
+
+# -- magic links ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AccountEmail:
+    """A message this module wants sent. `url` carries a token: never log it."""
+
+    kind: MailKind
+    to: str
+    url: str
+    name: str = ""
+
+
+def links_allowed(db: sqlite_utils.Database, email: str, ip: str,
+                  now: dt.datetime | None = None) -> bool:
+    """Count a link request against both limits; False when either is used up.
+
+    The answer depends only on the address and the IP, never on whether the address is a
+    customer's, so it reveals nothing.
+    """
+    if not ratelimit.hit(db, LINKS_PER_IP, ip, now):
+        return False
+    return ratelimit.hit(db, LINKS_PER_EMAIL, email, now)
+
+
+def _issue_link(db: sqlite_utils.Database, *, purpose: LinkPurpose, email: str,
+                customer_id: int | None, now: dt.datetime) -> str:
+    token = new_token()
+    store.insert_login_token(db, token_hash=token_hash(token), purpose=purpose, email=email,
+                             customer_id=customer_id, created_at=_iso(now),
+                             expires_at=_iso(now + LINK_LIFETIME))
+    return token
+
+
+def prepare_login_email(db: sqlite_utils.Database, settings: Settings, email: str, *,
+                        next_path: str | None = None,
+                        now: dt.datetime | None = None) -> AccountEmail:
+    """What to send to someone who asked to sign in as `email`.
+
+    A customer or an admin gets a sign-in link; anyone else gets an invitation to order
+    (so the page they saw could not tell them which it was).
+    """
+    now = now or _now()
+    base = settings.BASE_URL.rstrip("/")
+    with store.transaction(db):
+        customer = store.customer_by_email(db, email)
+        if customer is None and not is_admin_email(settings, email):
+            return AccountEmail(kind="login_invitation", to=email, url=f"{base}/order/new")
+        token = _issue_link(db, purpose="login", email=email,
+                            customer_id=customer["id"] if customer else None, now=now)
+        store.prune_login_tokens(db, _iso(now - dt.timedelta(days=1)))
+    url = f"{base}/login/{token}"
+    if next_path and safe_next(next_path):
+        from urllib.parse import quote
+
+        url += "?next=" + quote(next_path, safe="/")
+    return AccountEmail(kind="magic_link", to=email, url=url,
+                        name=customer["name"] if customer else "")
+
+
+def safe_next(path: str | None) -> str | None:
+    """A local path to return to after sign-in, or None (never another site)."""
+    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path \
+            or len(path) > 500 or any(ord(c) < 32 for c in path):
+        return None
+    return path
+
+
+def _redeem(db: sqlite_utils.Database, token: str, purpose: LinkPurpose,
+            now: dt.datetime) -> dict:
+    """Use the link once (inside the caller's transaction); the token row, or LinkRejected."""
+    if not token or len(token) > 100:
+        raise LinkRejected("invalid")
+    row = store.get_login_token(db, token_hash(token))
+    if row is None or row["purpose"] != purpose:
+        raise LinkRejected("invalid")
+    if row["used_at"] is not None:
+        raise LinkRejected("used")
+    if _parse(row["expires_at"]) <= now:
+        raise LinkRejected("expired")
+    if not store.use_login_token(db, row["id"], _iso(now)):
+        raise LinkRejected("used")
+    return row
+
+
+@dataclass(frozen=True)
+class NewSession:
+    token: str  # goes in the signed cookie; only its hash is stored
+    customer_id: int | None
+    email: str
+
+
+def sign_in_with_link(db: sqlite_utils.Database, settings: Settings, token: str, *,
+                      now: dt.datetime | None = None) -> NewSession:
+    """Use a sign-in link and open a session, or raise LinkRejected."""
+    now = now or _now()
+    with store.transaction(db):
+        row = _redeem(db, token, "login", now)
+        customer = (store.get_customer(db, row["customer_id"]) if row["customer_id"]
+                    else store.customer_by_email(db, row["email"]))
+        if customer is not None and customer["deleted_at"] is not None:
+            customer = None
+        email = customer["email"] if customer else row["email"]
+        if customer is None and not is_admin_email(settings, email):
+            raise LinkRejected("invalid")
+        session = _open_session(db, customer["id"] if customer else None, email, now)
+    log.info("signed in: customer %s%s", customer["id"] if customer else "-",
+             " (admin)" if is_admin_email(settings, email) else "")
+    return session
+
+
+# -- sessions -------------------------------------------------------------------------------
+
+def _open_session(db: sqlite_utils.Database, customer_id: int | None, email: str,
+                  now: dt.datetime) -> NewSession:
+    token = new_token()
+    store.insert_session(db, token_hash=token_hash(token), customer_id=customer_id, email=email,
+                         now=_iso(now), expires_at=_iso(now + SESSION_IDLE_LIFETIME))
+    store.prune_sessions(db, _iso(now - dt.timedelta(days=30)))
+    return NewSession(token=token, customer_id=customer_id, email=email)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a live session belongs to."""
+
+    session_id: int
+    customer: dict | None
+    email: str
+    is_admin: bool
+
+    @property
+    def customer_id(self) -> int | None:
+        return self.customer["id"] if self.customer else None
+
+
+def session_principal(db: sqlite_utils.Database, settings: Settings, token: str, *,
+                      now: dt.datetime | None = None) -> Principal | None:
+    """The signed-in person for a session token, sliding its expiry; None when not live."""
+    now = now or _now()
+    row = store.get_session(db, token_hash(token))
+    if row is None or row["revoked_at"] is not None or _parse(row["expires_at"]) <= now:
+        return None
+    if now - _parse(row["last_seen_at"]) >= SESSION_TOUCH_INTERVAL:
+        with store.transaction(db):
+            store.touch_session(db, row["id"], now=_iso(now),
+                                expires_at=_iso(now + SESSION_IDLE_LIFETIME))
+    customer = store.get_customer(db, row["customer_id"]) if row["customer_id"] else \
+        store.customer_by_email(db, row["email"])  # an admin who has since ordered
+    if customer is not None and customer["deleted_at"] is not None:
+        return None
+    email = customer["email"] if customer else row["email"]
+    admin = is_admin_email(settings, email)
+    if customer is None and not admin:
+        return None
+    return Principal(session_id=row["id"], customer=customer, email=email, is_admin=admin)
+
+
+def sign_out(db: sqlite_utils.Database, token: str) -> None:
+    with store.transaction(db):
+        store.revoke_session(db, token_hash(token), store.now_iso())
+
+
+# -- authorization --------------------------------------------------------------------------
+
+def owns_order(principal: Principal | None, order: dict | None) -> bool:
+    """True when the order belongs to the signed-in customer (admins are not owners)."""
+    return bool(principal and principal.customer and order
+                and order.get("customer_id") == principal.customer["id"])
+
+
+# -- the account page -----------------------------------------------------------------------
+
+PROFILE_LIMITS = {"name": 120, "company_name": 200, "company_website": 300, "industry": 100}
+
+
+def validate_profile(values: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """(clean profile, errors by field). Same rules as the order form's fields."""
+    probe = {"contact_name": values.get("name", ""), "company_name": values.get("company_name", ""),
+             "company_website": values.get("company_website", ""),
+             "industry": values.get("industry", ""), "company_size": values.get("company_size", ""),
+             "email": "probe@example.com", "prompt": "x" * 20}
+    errors: dict[str, str] = {}
+    try:
+        clean = OrderInput.model_validate(probe)
+    except ValidationError as exc:
+        field_names = {"contact_name": "name"}
+        for error in exc.errors():
+            field = field_names.get(str(error["loc"][0]), str(error["loc"][0]))
+            if field in errors:
+                continue
+            kind = error["type"]
+            if kind in ("missing", "string_too_short"):
+                errors[field] = "This is required."
+            elif kind == "string_too_long":
+                errors[field] = "This is too long."
+            elif kind == "literal_error":
+                errors[field] = "Choose one of the options."
+            else:
+                errors[field] = str(error["msg"]).removeprefix("Value error, ")
+        return {}, errors
+    return {"name": clean.contact_name, "company_name": clean.company_name,
+            "company_website": clean.company_website, "industry": clean.industry,
+            "company_size": clean.company_size}, errors
+
+
+def update_profile(db: sqlite_utils.Database, customer_id: int, profile: dict[str, str]) -> None:
+    with store.transaction(db):
+        store.update_customer_profile(db, customer_id, **profile)
+
+
+def request_email_change(db: sqlite_utils.Database, settings: Settings, customer: dict,
+                         new_email: str, *, now: dt.datetime | None = None) -> AccountEmail:
+    """A confirmation link for the new address; nothing changes until it is followed."""
+    now = now or _now()
+    if new_email == customer["email"]:
+        raise AccountError("That is already your email address.")
+    with store.transaction(db):
+        token = _issue_link(db, purpose="email_change", email=new_email,
+                            customer_id=customer["id"], now=now)
+    return AccountEmail(kind="email_change", to=new_email, name=customer["name"],
+                        url=f"{settings.BASE_URL.rstrip('/')}/account/email/{token}")
+
+
+def confirm_email_change(db: sqlite_utils.Database, token: str, *,
+                         now: dt.datetime | None = None) -> str:
+    """Follow the new address's confirmation link; the new email, or LinkRejected."""
+    now = now or _now()
+    with store.transaction(db):
+        row = _redeem(db, token, "email_change", now)
+        customer = store.get_customer(db, row["customer_id"]) if row["customer_id"] else None
+        if customer is None or customer["deleted_at"] is not None:
+            raise LinkRejected("invalid")
+        if not store.change_customer_email(db, customer["id"], row["email"]):
+            raise LinkRejected("taken")
+    log.info("customer %s changed their email address", customer["id"])
+    return row["email"]
+
+
+def export_data(db: sqlite_utils.Database, customer: dict) -> dict:
+    """Everything we hold about the customer, as one JSON-ready document."""
+    tables = store.customer_export(db, customer["id"])
+    for order in tables["orders"]:
+        # Stored as JSON text; exported as the objects they are.
+        for column in ("input_json", "result_json"):
+            raw = order.pop(column)
+            order[column.removesuffix("_json")] = json.loads(raw) if raw else None
+    profile = {key: customer[key] for key in ("email", "name", "company_name", "company_website",
+                                              "industry", "company_size", "created_at",
+                                              "updated_at")}
+    return {"exported_at": store.now_iso(), "customer": profile} | tables
+
+
+# Orders in these states would lose work or money if their customer vanished mid-way.
+_BLOCKING_STATUSES = frozenset({"paid", "processing"})
+
+
+def delete_account(db: sqlite_utils.Database, settings: Settings, customer: dict, *,
+                   now: dt.datetime | None = None) -> None:
+    """Erase the customer's personal data; keep orders, payments and refunds as records.
+
+    Refuses (AccountError) while an order is being produced or a refund is under way, so
+    nothing paid for is lost half-way.
+    """
+    now = now or _now()
+    with store.transaction(db):
+        orders = store.orders_for_customer(db, customer["id"])
+        if any(o["status"] in _BLOCKING_STATUSES for o in orders):
+            raise AccountError("One of your reports is still being prepared. Please delete "
+                               "your account once it is ready (or refunded).")
+        if any(o["refund_status"] in ("pending_review", "processing") for o in orders):
+            raise AccountError("A refund of yours is still being processed. Please delete "
+                               "your account once it has gone through.")
+        if any(o["revision_status"] in ("queued", "running") for o in orders):
+            raise AccountError("A revision of your report is under way. Please delete your "
+                               "account once it is ready.")
+        placeholder = f"deleted-customer-{customer['id']}@deleted.invalid"
+        erased_input = json.dumps({"company_name": "Deleted customer", "contact_name": "",
+                                   "email": placeholder, "company_website": "", "industry": "",
+                                   "company_size": "", "prompt": "", "pain_point": "",
+                                   "erased_at": _iso(now)})
+        pdfs = store.anonymise_customer(db, customer["id"], placeholder_email=placeholder,
+                                        order_input_json=erased_input, now=_iso(now))
+    reports = (settings.COMPASS_DATA_DIR / "reports").resolve()
+    for relative in pdfs:
+        path = (settings.COMPASS_DATA_DIR / relative).resolve()
+        if path.is_relative_to(reports):
+            path.unlink(missing_ok=True)
+    log.info("customer %s deleted their account (personal data erased)", customer["id"])
+
+
+def order_again_values(db: sqlite_utils.Database, customer: dict) -> dict[str, str]:
+    """The order form prefilled from the latest order, with the account's current details."""
+    values: dict[str, str] = {}
+    latest = store.latest_order_for_customer(db, customer["id"])
+    if latest is not None:
+        try:
+            values = {k: str(v) for k, v in json.loads(latest["input_json"]).items()
+                      if isinstance(v, str)}
+        except ValueError:
+            values = {}
+        values["tier"] = latest["tier"]
+    details = {"contact_name": customer["name"], "company_name": customer["company_name"],
+               "company_website": customer["company_website"], "industry": customer["industry"],
+               "company_size": customer["company_size"], "email": customer["email"]}
+    values |= {k: v for k, v in details.items() if v}
+    if values.get("company_size") not in COMPANY_SIZES:
+        values.pop("company_size", None)
+    values.pop("erased_at", None)
+    return values
+
+
+# -- sending the account's emails -------------------------------------------------------------
+
+SUBJECTS: dict[MailKind, str] = {
+    "magic_link": "Your sign-in link for AI Readiness Compass",
+    "login_invitation": "About signing in to AI Readiness Compass",
+    "email_change": "Confirm your new email address for AI Readiness Compass",
+}
+
+
+def send_account_email(db: sqlite_utils.Database, settings: Settings,
+                       message: AccountEmail) -> None:
+    """Send a sign-in link, an invitation to order or an email-change confirmation.
+
+    Logged by kind only: the URL carries a credential.
+    """
+    _write_to_outbox(settings, message)
+    log.info("account email %s queued", message.kind)
+
+
+def _body(message: AccountEmail) -> str:
+    hello = f"Hello {message.name},\n\n" if message.name else "Hello,\n\n"
+    minutes = int(LINK_LIFETIME.total_seconds() // 60)
+    if message.kind == "magic_link":
+        return (hello + "Here is your link to sign in to AI Readiness Compass. It works once, "
+                f"for {minutes} minutes:\n\n{message.url}\n\nIf you did not ask for it, "
+                "ignore this email: nobody can sign in without the link.\n")
+    if message.kind == "email_change":
+        return (hello + "Follow this link to make this your email address for AI Readiness "
+                f"Compass. It works once, for {minutes} minutes:\n\n{message.url}\n\n"
+                "If you did not ask for this, ignore this email and nothing changes.\n")
+    return (hello + "Someone (hopefully you) asked to sign in to AI Readiness Compass with this "
+            "address, but we have no orders for it. Accounts are created with a first "
+            f"report; you can order one here:\n\n{message.url}\n\n"
+            "If you ordered with another address, ask for the link with that one.\n")
+
+
+def _write_to_outbox(settings: Settings, message: AccountEmail) -> None:
+    """Development stand-in until the mail module sends these (one .eml per message)."""
+    from email.message import EmailMessage
+    from email.utils import make_msgid
+
+    mail = EmailMessage()
+    mail["From"] = settings.MAIL_FROM
+    mail["To"] = message.to
+    mail["Subject"] = SUBJECTS[message.kind]
+    mail["Message-ID"] = make_msgid(domain="compass.localhost")
+    mail.set_content(_body(message))
+    outbox = settings.outbox_dir
+    outbox.mkdir(parents=True, exist_ok=True)
+    name = f"{_now():%Y%m%dT%H%M%S%f}-{message.kind}-{secrets.token_hex(4)}.eml"
+    (outbox / name).write_bytes(bytes(mail))

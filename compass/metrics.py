@@ -1,0 +1,213 @@
+"""Prometheus metrics that add up correctly with web and worker as separate processes.
+
+Two kinds of numbers:
+- what happens inside a process (requests and their latency, job durations, email send
+  failures): prometheus-client counters and histograms in multiprocess mode, each process
+  writing its own memory-mapped file under $COMPASS_DATA_DIR/metrics, summed at scrape;
+- what the database already knows (orders by status, AI calls, tokens and cost, revenue):
+  read from SQLite at scrape time by `DatabaseCollector`, so they are right after a
+  restart, whichever process did the work, and cost nothing on the hot path.
+
+Multiprocess mode is chosen when prometheus-client is first imported, so this module sets
+PROMETHEUS_MULTIPROC_DIR before importing it. The directory must be emptied before the
+processes start (deploy/entrypoint.sh does); never while they run.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def _multiproc_dir() -> Path:
+    configured = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if configured:
+        path = Path(configured)
+    else:
+        # Settings() rather than get_settings(): metrics must not refuse to load over a
+        # missing production secret (the web's own start-up check reports that).
+        from compass.settings import Settings
+
+        path = (Settings().COMPASS_DATA_DIR / "metrics").resolve()
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+MULTIPROC_DIR = _multiproc_dir()
+
+from prometheus_client import (  # noqa: E402 - after PROMETHEUS_MULTIPROC_DIR is set
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+    values,
+)
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily  # noqa: E402
+from prometheus_client.registry import Collector  # noqa: E402
+
+if values.ValueClass is values.MutexValue:
+    # prometheus-client was imported before this module: switch to multiprocess values
+    # now, before any metric below is created.
+    values.ValueClass = values.get_value_class()
+
+ORDER_STATUSES = ("payment_pending", "paid", "processing", "completed", "failed", "refunded",
+                  "expired")
+TIER_NAMES = ("starter", "standard", "premium")
+
+HTTP_REQUESTS = Counter(
+    "compass_http_requests", "HTTP requests answered, by route template and status.",
+    ["method", "route", "status"])
+HTTP_LATENCY = Histogram(
+    "compass_http_request_duration_seconds", "Time to answer an HTTP request.",
+    ["method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
+JOB_DURATION = Histogram(
+    "compass_job_duration_seconds", "Time a background job ran, by task and outcome.",
+    ["task", "outcome"],
+    buckets=(0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600))
+EMAIL_FAILURES = Counter(
+    "compass_email_failures", "Email send attempts that failed (each retry counts).",
+    ["kind"])
+
+
+def observe_request(method: str, route: str, status: int, seconds: float) -> None:
+    """One answered request; `route` is the template ("/status/{public_id}"), never the URL."""
+    HTTP_REQUESTS.labels(method, route, str(status)).inc()
+    HTTP_LATENCY.labels(method, route).observe(seconds)
+
+
+@contextmanager
+def time_job(task: str) -> Iterator[None]:
+    """Time a job; the outcome label is "ok" or the exception's class name."""
+    started = time.perf_counter()
+    outcome = "ok"
+    try:
+        yield
+    except BaseException as exc:
+        outcome = type(exc).__name__
+        raise
+    finally:
+        JOB_DURATION.labels(task, outcome).observe(time.perf_counter() - started)
+
+
+def email_failed(kind: str) -> None:
+    EMAIL_FAILURES.labels(kind).inc()
+
+
+class DatabaseCollector(Collector):
+    """Business numbers read from SQLite at scrape time (read-only, one short transaction)."""
+
+    def __init__(self, db_path: str | Path):
+        self.db_path = Path(db_path)
+
+    def _connect(self) -> sqlite3.Connection | None:
+        if not self.db_path.exists():
+            return None
+        conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=2)
+        conn.execute("PRAGMA busy_timeout = 2000")
+        return conn
+
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        conn = self._connect()
+        if conn is None:
+            return
+        try:
+            tables = {row[0] for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+            if "orders" in tables:
+                yield from self._orders(conn, tables)
+            if "ai_calls" in tables:
+                yield from self._ai_calls(conn)
+            if "emails" in tables:
+                yield from self._emails(conn)
+        finally:
+            conn.close()
+
+    def _orders(self, conn: sqlite3.Connection, tables: set[str]) -> Iterator:
+        by_status = GaugeMetricFamily("compass_orders", "Orders by current status and tier.",
+                                      labels=["status", "tier"])
+        counts = {(status, tier): 0 for status in ORDER_STATUSES for tier in TIER_NAMES}
+        for status, tier, n in conn.execute(
+                "SELECT status, tier, count(*) FROM orders GROUP BY status, tier"):
+            counts[(status, tier)] = n
+        for (status, tier), n in sorted(counts.items()):
+            by_status.add_metric([status, tier], n)
+        yield by_status
+
+        paid = CounterMetricFamily("compass_paid_cents", "Money taken, in cents, by tier.",
+                                   labels=["tier"])
+        for tier, cents in conn.execute(
+                "SELECT tier, coalesce(sum(amount_cents), 0) FROM orders"
+                " WHERE paid_at IS NOT NULL GROUP BY tier"):
+            paid.add_metric([tier], cents)
+        yield paid
+
+        if "orders_needing_attention" in tables:
+            (stuck,) = conn.execute("SELECT count(*) FROM orders_needing_attention").fetchone()
+            yield GaugeMetricFamily("compass_orders_needing_attention",
+                                    "Orders the reconciler or the operator should look at.",
+                                    value=stuck)
+
+    def _ai_calls(self, conn: sqlite3.Connection) -> Iterator:
+        calls = CounterMetricFamily("compass_ai_calls", "Model calls, by model and outcome.",
+                                    labels=["model", "status"])
+        tokens = CounterMetricFamily("compass_ai_tokens", "Tokens billed, by model and kind.",
+                                     labels=["model", "kind"])
+        cost = CounterMetricFamily("compass_ai_cost_usd", "Model spend in US dollars.",
+                                   labels=["model"])
+        latency = CounterMetricFamily("compass_ai_call_latency_seconds",
+                                      "Summed model call latency (divide by calls for a mean).",
+                                      labels=["model"])
+        rows = conn.execute(
+            "SELECT model, status, count(*), sum(input_tokens), sum(output_tokens),"
+            " sum(cache_read_tokens), sum(cache_write_tokens), sum(cost_microusd),"
+            " sum(latency_ms) FROM ai_calls GROUP BY model, status").fetchall()
+        per_model: dict[str, list[int]] = {}
+        for model, status, n, t_in, t_out, t_cr, t_cw, micro, ms in rows:
+            calls.add_metric([model, status], n)
+            totals = per_model.setdefault(model, [0, 0, 0, 0, 0, 0])
+            for index, value in enumerate((t_in, t_out, t_cr, t_cw, micro, ms)):
+                totals[index] += value or 0
+        for model, (t_in, t_out, t_cr, t_cw, micro, ms) in sorted(per_model.items()):
+            for kind, value in (("input", t_in), ("output", t_out), ("cache_read", t_cr),
+                                ("cache_write", t_cw)):
+                tokens.add_metric([model, kind], value)
+            cost.add_metric([model], micro / 1_000_000)
+            latency.add_metric([model], ms / 1000)
+        yield from (calls, tokens, cost, latency)
+
+    def _emails(self, conn: sqlite3.Connection) -> Iterator:
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(emails)")}
+        if not {"kind", "status"} <= columns:
+            return
+        emails = GaugeMetricFamily("compass_emails", "Email messages by kind and status.",
+                                   labels=["kind", "status"])
+        for kind, status, n in conn.execute(
+                "SELECT kind, status, count(*) FROM emails GROUP BY kind, status"):
+            emails.add_metric([kind, status], n)
+        yield emails
+
+
+def render(db_path: str | Path | None = None, *,
+           multiproc_dir: str | Path | None = None) -> tuple[bytes, str]:
+    """The /metrics body (all processes' metrics plus the database's) and its content type."""
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=str(multiproc_dir or MULTIPROC_DIR))
+    if db_path is not None:
+        registry.register(DatabaseCollector(db_path))
+    return generate_latest(registry), CONTENT_TYPE_LATEST
+
+
+def reset_multiproc_dir(path: str | Path | None = None) -> None:
+    """Empty the directory: only before the processes start (a running one would lose its file)."""
+    directory = Path(path) if path else MULTIPROC_DIR
+    directory.mkdir(parents=True, exist_ok=True)
+    for entry in directory.glob("*.db"):
+        entry.unlink(missing_ok=True)

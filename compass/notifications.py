@@ -1,0 +1,313 @@
+"""Which email goes out when, and delivering each one exactly once.
+
+Order emails follow the lifecycle: `on_order_transition` is registered with
+compass.lifecycle, so every transition to paid, completed, failed or refunded writes its
+email row in the very transaction that made the transition (no transition without its
+email, no email for a transition that rolled back), and the send job is queued only after
+that transaction commits. Nothing else needs to remember to send mail.
+
+Delivery (`deliver`, run by the jobs.emails task) and its crash windows:
+
+1. Claim, in a short transaction: `pending → sending`, attempts + 1. A sent or failed row,
+   or one another worker claimed a moment ago, is not claimed: a retried, duplicated or
+   late job does nothing.
+2. Build the message and hand it to SMTP, outside any transaction.
+3. Record the outcome in a second transaction: `sent`; or back to `pending` with the error
+   (huey retries with exponential backoff); or `failed` after the third attempt or a
+   permanent refusal.
+
+A worker that dies during step 2 or before step 3 leaves the row in `sending`. The sweeper
+(`resume_stalled`) re-claims such a row only after SENDING_LEASE_SECONDS, and sends it
+again: we prefer a rare duplicate to a lost receipt or report. The duplicate carries the
+same Message-ID, which lets mail systems that deduplicate (Gmail does) drop it. Ordinary
+failures (server down, timeouts, 4xx) are recorded before the retry, so they can never
+cause a second copy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+from collections.abc import Callable, Iterable
+
+import sqlite_utils
+
+from compass import db as store
+from compass import documents, mail, templating
+from compass.mail import Attachment, MailError
+from compass.progress import phase_words
+from compass.report import pdf_filename
+from compass.settings import Settings, get_settings
+from compass.tiers import get_tier
+
+log = logging.getLogger(__name__)
+
+# The email each arrival sends.
+ORDER_EMAILS: dict[str, str] = {
+    "paid": "payment_confirmation",
+    "completed": "report_ready",
+    "failed": "processing_failed",
+    "refunded": "refund_processed",
+}
+MAX_ATTEMPTS = 3
+# A `sending` row older than this was claimed by a worker that died (SMTP times out in 30 s).
+SENDING_LEASE_SECONDS = 600
+# A `pending` row untouched this long lost its wake-up call (enqueue failed, queue lost).
+# Longer than the longest retry backoff, so the sweeper never jumps a scheduled retry.
+PENDING_GRACE_SECONDS = 900
+# Kinds whose context is a credential: cleared from the row once sent.
+CREDENTIAL_KINDS = frozenset({"magic_link"})
+MAX_ATTACHMENT_BYTES = 15 * 1024 * 1024
+
+REFUND_REASONS = {
+    "refunded at Stripe": "Refund issued",
+}
+
+
+class RetryLater(Exception):
+    """This attempt failed; the job should run again after a backoff."""
+
+
+# -- queueing -------------------------------------------------------------------------------
+
+Dispatch = Callable[[int], None]
+_dispatch: Dispatch | None = None
+
+
+def set_dispatcher(dispatch: Dispatch | None) -> None:
+    """How queued emails are handed to the worker (tests and special processes override it)."""
+    global _dispatch
+    _dispatch = dispatch
+
+
+def dispatch(email_id: int) -> None:
+    if _dispatch is not None:
+        _dispatch(email_id)
+        return
+    from jobs.emails import enqueue_email  # late: the queue opens its file from settings
+
+    enqueue_email(email_id)
+
+
+def _queued(db: sqlite_utils.Database, email_id: int | None) -> int | None:
+    if email_id is not None:
+        store.after_commit(db, lambda: dispatch(email_id))
+    return email_id
+
+
+def on_order_transition(db: sqlite_utils.Database, order: dict, from_status: str,
+                        to_status: str) -> None:
+    """The lifecycle hook: runs inside the transition's transaction."""
+    kind = ORDER_EMAILS.get(to_status)
+    if kind is None:
+        return
+    context: dict = {}
+    if kind == "refund_processed":
+        event = store.latest_order_event(db, order["id"])
+        reason = (event or {}).get("reason") or ""
+        context["reason"] = REFUND_REASONS.get(reason, reason) or "Refund issued"
+    queue_order_email(db, order, kind, context)
+
+
+def queue_order_email(db: sqlite_utils.Database, order: dict, kind: str,
+                      context: dict | None = None) -> int | None:
+    """Add the order's email of this kind (once per order and kind) and queue it after commit.
+
+    Returns the new email's id, or None when the order already had one of this kind.
+    """
+    customer = store.get_customer(db, order["customer_id"]) if order.get("customer_id") else None
+    if customer is None:
+        log.error("order %s has no customer; no %s email", order["order_number"], kind)
+        return None
+    context = context or {}
+    email_id = store.insert_email(
+        db, order_id=order["id"], kind=kind, dedupe_key=None, to_address=customer["email"],
+        subject=mail.subject_for(kind, context), context_json=json.dumps(context),
+        message_id=mail.message_id_for(f"{order['public_id']}.{kind}", get_settings()))
+    return _queued(db, email_id)
+
+
+def queue_still_processing(db: sqlite_utils.Database, order: dict) -> int | None:
+    """The "still being prepared" email (once per order), for the reconciler to call."""
+    return queue_order_email(db, order, "still_processing")
+
+
+def queue_magic_link(db: sqlite_utils.Database, *, to: str, link: str, minutes_valid: int,
+                     token_key: str) -> int | None:
+    """A sign-in link; `token_key` identifies the login token (one email per token)."""
+    context = {"link": link, "minutes_valid": minutes_valid}
+    email_id = store.insert_email(
+        db, order_id=None, kind="magic_link", dedupe_key=f"magic_link:{token_key}",
+        to_address=to, subject=mail.subject_for("magic_link", context),
+        context_json=json.dumps(context),
+        message_id=mail.message_id_for(f"login.{token_key}", get_settings()))
+    return _queued(db, email_id)
+
+
+def queue_daily_summary(db: sqlite_utils.Database, *, to: str, day: str,
+                        figures: dict[str, object] | Iterable[tuple[str, object]],
+                        attention: Iterable[str] = ()) -> int | None:
+    """The operator's summary of `day` (once per day and recipient)."""
+    pairs = list(figures.items()) if isinstance(figures, dict) else list(figures)
+    context = {"day": day, "figures": [[str(k), str(v)] for k, v in pairs],
+               "attention": [str(line) for line in attention]}
+    email_id = store.insert_email(
+        db, order_id=None, kind="daily_summary", dedupe_key=f"daily_summary:{day}:{to.lower()}",
+        to_address=to, subject=mail.subject_for("daily_summary", context),
+        context_json=json.dumps(context),
+        message_id=mail.message_id_for(f"summary.{day}.{to.lower()}", get_settings()))
+    return _queued(db, email_id)
+
+
+# -- building the message ---------------------------------------------------------------------
+
+def _order_context(db: sqlite_utils.Database, order: dict, customer: dict,
+                   settings: Settings) -> dict:
+    tier = get_tier(order["tier"])
+    base = settings.BASE_URL.rstrip("/")
+    company = customer.get("company_name") or ""
+    # The name as given on this order (the customer row holds their latest details).
+    with contextlib.suppress(ValueError, TypeError, AttributeError):
+        company = json.loads(order["input_json"]).get("company_name") or company
+    return {
+        "order_number": order["order_number"],
+        "company_name": company or "your business",
+        "contact_name": customer.get("name") or "there",
+        "tier_label": tier.label,
+        "workflow_count": tier.workflow_count,
+        "delivery_hours": tier.delivery_hours,
+        "amount": templating.money(order["amount_cents"], order["currency"]),
+        "status_url": f"{base}/status/{order['public_id']}",
+        "report_url": f"{base}/orders/{order['public_id']}/report",
+        "download_url": f"{base}/orders/{order['public_id']}/download",
+    }
+
+
+def _report_ready(db: sqlite_utils.Database, order: dict, settings: Settings,
+                  context: dict) -> list[Attachment]:
+    report = documents.report_for_order(order, settings)
+    context.update(
+        workflow_count=report.workflow_count, domains_count=len(report.domains),
+        quality_score=report.quality.score,
+        confidence_percent=report.consensus.confidence_percent, offline=report.offline,
+        top_workflows=[{"name": w.name, "description": w.description}
+                       for w in report.workflows[:3]],
+        pdf_filename=report.pdf_filename, pdf_attached=False,
+    )
+    try:
+        path = documents.ensure_report_pdf(db, order, settings)
+    except Exception:
+        # The link is what matters; the PDF stays downloadable once a later render succeeds.
+        log.exception("order %s: no PDF to attach to the report email", order["order_number"])
+        return []
+    data = path.read_bytes()
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        return []
+    context["pdf_attached"] = True
+    return [Attachment(pdf_filename(order["order_number"]), data)]
+
+
+def build_message(db: sqlite_utils.Database, row: dict, settings: Settings):
+    """The EmailMessage for an email row, with its attachments (rendered if missing)."""
+    kind = row["kind"]
+    context = json.loads(row["context_json"] or "{}")
+    attachments: list[Attachment] = []
+    if row["order_id"] is not None:
+        order = store.get_order(db, row["order_id"])
+        if order is None:
+            raise MailError(f"order {row['order_id']} no longer exists", permanent=True)
+        customer = store.get_customer(db, order["customer_id"]) or {}
+        context = _order_context(db, order, customer, settings) | context
+        if kind == "payment_confirmation":
+            receipt = documents.ensure_receipt_pdf(db, order, settings)
+            context["receipt_filename"] = documents.receipt_filename(order)
+            attachments.append(Attachment(context["receipt_filename"], receipt.read_bytes()))
+        elif kind == "report_ready":
+            attachments += _report_ready(db, order, settings, context)
+        elif kind == "still_processing":
+            context |= {"progress_percent": order["progress_percent"],
+                        "phase_label": phase_words(order), "due_label": _due_label(order)}
+        elif kind == "processing_failed":
+            context.setdefault("reason", order.get("failure_reason") or "")
+    elif kind == "daily_summary":
+        context["admin_url"] = f"{settings.BASE_URL.rstrip('/')}/admin"
+    return mail.compose(kind, to=row["to_address"], context=context, settings=settings,
+                        message_id=row["message_id"], subject=row["subject"],
+                        attachments=attachments)
+
+
+def _due_label(order: dict) -> str:
+    paid = order.get("paid_at")
+    if not paid:
+        return ""
+    try:
+        moment = dt.datetime.fromisoformat(paid.replace("Z", "+00:00"))
+    except ValueError:
+        return ""
+    due = moment + dt.timedelta(hours=get_tier(order["tier"]).delivery_hours)
+    return due.strftime("%d %b %Y, %H:%M UTC")
+
+
+# -- delivering -------------------------------------------------------------------------------
+
+def _iso_ago(seconds: float) -> str:
+    moment = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def deliver(db: sqlite_utils.Database, email_id: int, settings: Settings | None = None) -> str:
+    """Send one email if it is ours to send. Returns what happened; raises RetryLater when
+    the attempt failed and another attempt is due (the caller schedules it)."""
+    settings = settings or get_settings()
+    with store.transaction(db):
+        row = store.claim_email(db, email_id, now=store.now_iso(),
+                                stale_before=_iso_ago(SENDING_LEASE_SECONDS),
+                                max_attempts=MAX_ATTEMPTS)
+    if row is None:
+        current = store.get_email(db, email_id)
+        return f"skipped:{current['status'] if current else 'missing'}"
+    reference = row["dedupe_key"] or str(row["order_id"])
+    try:
+        message = build_message(db, row, settings)
+        if row["order_id"] is not None:
+            reference = _order_number(db, row["order_id"]) or reference
+        where = mail.send(message, settings, kind=row["kind"], reference=reference)
+    except Exception as exc:
+        permanent = isinstance(exc, MailError) and exc.permanent
+        final = permanent or row["attempts"] >= MAX_ATTEMPTS
+        error = str(exc) if isinstance(exc, MailError) else f"{type(exc).__name__}: {exc}"
+        with store.transaction(db):
+            store.mark_email_failed(db, email_id, error, final=final)
+        log.warning("email %s (%s) attempt %d failed%s: %s", email_id, row["kind"],
+                    row["attempts"], " for good" if final else "", error)
+        if final:
+            return "failed"
+        raise RetryLater(error) from exc
+    with store.transaction(db):
+        store.mark_email_sent(db, email_id, clear_context=row["kind"] in CREDENTIAL_KINDS)
+    log.info("email %s (%s) sent to %s via %s", email_id, row["kind"],
+             _mask(row["to_address"]), where.split("/")[-1])
+    return "sent"
+
+
+def _order_number(db: sqlite_utils.Database, order_id: int) -> str | None:
+    order = store.get_order(db, order_id)
+    return order["order_number"] if order else None
+
+
+def _mask(address: str) -> str:
+    # Logs carry no full customer addresses.
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+def resume_stalled(db: sqlite_utils.Database) -> list[int]:
+    """Queue again every email whose job was lost or whose worker died mid-send."""
+    ids = store.emails_to_resume(db, pending_before=_iso_ago(PENDING_GRACE_SECONDS),
+                                 sending_before=_iso_ago(SENDING_LEASE_SECONDS),
+                                 max_attempts=MAX_ATTEMPTS)
+    for email_id in ids:
+        dispatch(email_id)
+    return ids

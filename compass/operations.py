@@ -1,0 +1,145 @@
+"""What an operator can do to one order, shared by the admin pages and the CLI.
+
+Each action checks the order's state and says in words what it did or why it refused
+(`ActionRefused`), so the page and the terminal show the same sentence. Actions are safe
+to repeat: retrying an order a worker holds does nothing, a resend is one email, a refund
+goes through compass.refunds (one live refund per order, Stripe idempotency keys).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from collections.abc import Callable
+
+import sqlite_utils
+
+from compass import db as store
+from compass.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# The order emails an operator may send again (sign-in links and summaries are not
+# tied to an order; a sign-in link is made fresh with `login_link`).
+RESENDABLE = ("payment_confirmation", "report_ready", "processing_failed", "refund_processed",
+              "still_processing")
+# Which order states make each email meaningful.
+_EMAIL_NEEDS = {
+    "payment_confirmation": {"paid", "processing", "completed", "failed", "refunded"},
+    "report_ready": {"completed"},
+    "processing_failed": {"failed", "refunded"},
+    "refund_processed": {"refunded"},
+    "still_processing": {"paid", "processing"},
+}
+
+
+class ActionRefused(Exception):
+    """The action does not apply to this order now; the message says why."""
+
+
+def retry_order(db: sqlite_utils.Database, order: dict, enqueue: Callable[[int, str], None],
+                *, now: str | None = None) -> str:
+    """Wake the worker for a paid order that is not being worked on.
+
+    Only `paid` and `processing` orders need work. A failed order has already been refunded
+    automatically (the refund is recorded with the failure), so there is no way back to
+    processing for it; an order under a live lease is running and is left alone.
+    """
+    now = now or store.now_iso()
+    status = order["status"]
+    if status == "failed":
+        raise ActionRefused("A failed order is refunded automatically when it fails; it "
+                            "cannot be run again. Ask the customer to order again instead.")
+    if status not in ("paid", "processing"):
+        raise ActionRefused(f"The order is {status}: there is nothing to run.")
+    if order.get("lease_owner") and (order.get("lease_expires_at") or "") > now:
+        raise ActionRefused(f"A worker ({order['lease_owner']}) is running it now "
+                            f"(lease until {order['lease_expires_at']}).")
+    enqueue(order["id"], order["tier"])
+    log.warning("order %s re-queued by an operator", order["order_number"])
+    return f"Order {order['order_number']} queued for the worker."
+
+
+def resend_email(db: sqlite_utils.Database, settings: Settings, order: dict, kind: str) -> str:
+    """Send the order's email of `kind` again (or for the first time), as a new message."""
+    from compass import mail, notifications
+
+    if kind not in RESENDABLE:
+        raise ActionRefused(f"Unknown email kind {kind!r}; one of: {', '.join(RESENDABLE)}.")
+    if order["status"] not in _EMAIL_NEEDS[kind]:
+        raise ActionRefused(f"A {kind.replace('_', ' ')} email does not fit an order that "
+                            f"is {order['status']}.")
+    with store.transaction(db):
+        existing = next(iter(db.query("SELECT * FROM emails WHERE order_id = ? AND kind = ?",
+                                      [order["id"], kind])), None)
+        if existing is None:
+            email_id = notifications.queue_order_email(db, order, kind)
+        else:
+            if existing["status"] == "sending":
+                raise ActionRefused("That email is being sent right now.")
+            email_id = existing["id"]
+            # A new Message-ID: receiving servers drop a message whose id they have seen.
+            message_id = mail.message_id_for(
+                f"{order['public_id']}.{kind}.resend-{secrets.token_hex(4)}", settings)
+            db.conn.execute(
+                "UPDATE emails SET status = 'pending', attempts = 0, last_error = NULL,"
+                " claimed_at = NULL, message_id = ?, updated_at = ? WHERE id = ?",
+                (message_id, store.now_iso(), email_id))
+            store.after_commit(db, lambda: notifications.dispatch(email_id))
+    log.info("order %s: %s email queued again by an operator", order["order_number"], kind)
+    return f"The {kind.replace('_', ' ')} email to the customer is queued (email {email_id})."
+
+
+def refund_order(db: sqlite_utils.Database, order: dict, *, admin_email: str,
+                 reason: str = "") -> str:
+    """Make (or unblock) the order's refund.
+
+    A request waiting for review is approved; one Stripe refused is tried again with a new
+    key; with no refund yet, an admin refund is created for a completed or failed order.
+    The worker then makes it (exactly once: see compass.refunds).
+    """
+    from compass import refunds
+
+    live = store.live_refund_for_order(db, order["id"])
+    if live is not None:
+        if live["status"] == "pending_review":
+            refunds.approve(db, live["id"], admin_email=admin_email, note=reason)
+            refunds.dispatch(live["id"])
+            return f"Refund {live['id']} approved; the worker is making it."
+        if live["status"] == "failed":
+            refunds.retry_rejected(db, live["id"], admin_email=admin_email)
+            refunds.dispatch(live["id"])
+            return f"Refund {live['id']} is being tried again."
+        if live["status"] == "processing":
+            raise ActionRefused(f"Refund {live['id']} is already being made.")
+        raise ActionRefused("The order has already been refunded.")
+    if order["status"] not in ("completed", "failed"):
+        raise ActionRefused(f"The order is {order['status']}; only completed or failed "
+                            "orders can be refunded.")
+    with store.transaction(db):
+        payment = store.paid_payment_for_order(db, order["id"])
+        if payment is None:
+            raise ActionRefused("The order has no successful payment to refund.")
+        now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        refund_id = store.insert_refund(
+            db, order_id=order["id"], payment_id=payment["id"],
+            customer_id=order["customer_id"], kind="admin", status="processing",
+            amount_cents=payment["amount_cents"], currency=payment["currency"],
+            reason=(reason or "Refunded by the operator").strip()[:refunds.REASON_MAX],
+            requested_by=f"admin:{admin_email}", requested_at=now, auto_approved=0,
+            decided_by=f"admin:{admin_email}", decided_at=now)
+        refunds._set_key(db, order, refund_id)  # the module's own idempotency key
+        store.after_commit(db, lambda: refunds.dispatch(refund_id))
+    log.warning("order %s: refund %s made by an operator", order["order_number"], refund_id)
+    return f"Refund {refund_id} created; the worker is making it."
+
+
+def login_link(db: sqlite_utils.Database, settings: Settings, email: str) -> str:
+    """A sign-in link for a customer or admin, for support to pass on (valid 15 minutes)."""
+    from compass import accounts
+
+    message = accounts.prepare_login_email(db, settings, accounts.normalise_email(email))
+    if message.kind != "magic_link":
+        raise ActionRefused(f"No customer or admin uses {email}.")
+    return message.url

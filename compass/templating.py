@@ -1,0 +1,42 @@
+"""Jinja2 for documents made outside a web request: the PDFs and the emails.
+
+Autoescaping is on for .html (and for templates built from strings); .txt templates are
+plain text, where there is no markup to escape. Undefined names are errors, so a missing
+value fails a test instead of silently printing nothing in a customer's email.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import jinja2
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = ROOT / "templates"
+STATIC_DIR = ROOT / "static"
+
+
+def money(cents: int, currency: str = "usd") -> str:
+    """'$149.00' for USD; '149.00 EUR' for anything else (integer cents in, never floats)."""
+    whole, rest = divmod(int(cents), 100)
+    amount = f"{whole:,}.{rest:02d}"
+    return f"${amount}" if currency.lower() == "usd" else f"{amount} {currency.upper()}"
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=jinja2.select_autoescape(("html", "xml"), default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["money"] = money
+    return env
+
+
+def render(name: str, **context: object) -> str:
+    return environment().get_template(name).render(**context)

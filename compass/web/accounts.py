@@ -1,0 +1,330 @@
+"""Sign-in by magic link, sessions, the dashboard and the account page.
+
+The session cookie carries a random token signed with itsdangerous (SECRET_KEY signs;
+SECRET_KEY_PREVIOUS keys are still accepted, so the key can rotate). The row behind it
+(compass.accounts) decides whether it is live. Other areas ask who is signed in with
+`current_customer(request)` and `current_admin(request)`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from urllib.parse import quote
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from compass import accounts, lifecycle
+from compass import db as store
+from compass.intake import COMPANY_SIZES
+from compass.settings import Settings
+from compass.tiers import get_tier
+from compass.web.common import (
+    CSRF_FIELD,
+    client_ip,
+    csrf_failed,
+    csrf_valid,
+    render,
+    state,
+    templates,
+)
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "compass_session"
+_PRINCIPAL = "compass.principal"
+_MAX_FIELD = 5000
+
+
+# -- the session cookie -------------------------------------------------------------------------
+
+def _serializer(settings: Settings) -> URLSafeSerializer:
+    # itsdangerous signs with the LAST key and accepts all of them.
+    return URLSafeSerializer(list(reversed(settings.signing_keys)), salt="compass.session")
+
+
+def _session_token(request: Request) -> str | None:
+    raw = request.cookies.get(SESSION_COOKIE)
+    if not raw or len(raw) > 512:
+        return None
+    try:
+        token = _serializer(state(request).settings).loads(raw)
+    except BadSignature:
+        return None
+    return token if isinstance(token, str) else None
+
+
+def set_session_cookie(request: Request, response: Response, token: str) -> None:
+    settings = state(request).settings
+    response.set_cookie(
+        SESSION_COOKIE, _serializer(settings).dumps(token),
+        max_age=int(accounts.SESSION_IDLE_LIFETIME.total_seconds()), path="/",
+        httponly=True, samesite="lax", secure=settings.is_production)
+
+
+def _refresh_cookie(request: Request, response: Response) -> Response:
+    """Keep the browser's cookie alive as long as the server-side session slides."""
+    token = _session_token(request)
+    if token and current_principal(request) is not None:
+        set_session_cookie(request, response, token)
+    return response
+
+
+def _clear_cookie(request: Request, response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax",
+                           secure=state(request).settings.is_production)
+
+
+# -- who is signed in ---------------------------------------------------------------------------
+
+def current_principal(request: Request) -> accounts.Principal | None:
+    """The live session's person (customer and/or admin), looked up once per request."""
+    if _PRINCIPAL not in request.scope:
+        token = _session_token(request)
+        app = state(request)
+        request.scope[_PRINCIPAL] = (accounts.session_principal(app.db, app.settings, token)
+                                     if token else None)
+    return request.scope[_PRINCIPAL]
+
+
+def current_customer(request: Request) -> dict | None:
+    """The signed-in customer's row, or None (signed out, or an admin who never ordered)."""
+    principal = current_principal(request)
+    return principal.customer if principal else None
+
+
+def current_admin(request: Request) -> accounts.Principal | None:
+    """The signed-in admin (an ADMIN_EMAILS address), or None."""
+    principal = current_principal(request)
+    return principal if principal and principal.is_admin else None
+
+
+templates.env.globals["current_principal"] = current_principal
+
+
+def sign_in_redirect(request: Request) -> RedirectResponse:
+    """To the sign-in page, coming back here afterwards."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
+
+
+def owned_order(request: Request, order: dict | None) -> bool:
+    return accounts.owns_order(current_principal(request), order)
+
+
+# -- sign-in --------------------------------------------------------------------------------
+
+async def login_page(request: Request) -> Response:
+    next_path = accounts.safe_next(request.query_params.get("next"))
+    if current_principal(request) is not None:
+        return RedirectResponse(next_path or "/dashboard", status_code=303)
+    return render(request, "accounts/login.html", {"email": "", "error": None,
+                                                   "next_path": next_path or ""})
+
+
+async def login_submit(request: Request) -> Response:
+    app = state(request)
+    form = await request.form()
+    raw_email = str(form.get("email") or "")[:_MAX_FIELD]
+    next_path = accounts.safe_next(str(form.get("next") or "")) or ""
+    if not csrf_valid(request, form.get(CSRF_FIELD)):
+        return csrf_failed(request)
+    try:
+        email = accounts.normalise_email(raw_email)
+    except accounts.InvalidEmail as exc:
+        return render(request, "accounts/login.html",
+                      {"email": raw_email, "error": str(exc), "next_path": next_path},
+                      status_code=422)
+    if not accounts.links_allowed(app.db, email, client_ip(request)):
+        return render(request, "accounts/login_limited.html", status_code=429,
+                      headers={"Retry-After": "3600"})
+    # Whether the address is a customer's is decided after the answer has gone out, so
+    # the answer (and its timing) is the same either way.
+    response = render(request, "accounts/check_inbox.html")
+    response.background = BackgroundTask(_send_login_email, app, email, next_path)
+    return response
+
+
+async def _send_login_email(app, email: str, next_path: str) -> None:
+    try:
+        message = accounts.prepare_login_email(app.db, app.settings, email,
+                                               next_path=next_path or None)
+        accounts.send_account_email(app.db, app.settings, message)
+    except Exception:
+        log.exception("could not send a sign-in email")
+
+
+async def login_link(request: Request) -> Response:
+    app = state(request)
+    try:
+        session = accounts.sign_in_with_link(app.db, app.settings,
+                                             request.path_params["token"])
+    except accounts.LinkRejected as rejected:
+        return render(request, "accounts/link_problem.html", {"problem": rejected.problem},
+                      status_code=400 if rejected.problem == "invalid" else 410)
+    next_path = accounts.safe_next(request.query_params.get("next")) or "/dashboard"
+    if next_path == "/dashboard" and session.customer_id is None:
+        next_path = "/admin"  # an admin who has never ordered has no dashboard
+    response = RedirectResponse(next_path, status_code=303)
+    set_session_cookie(request, response, session.token)
+    return response
+
+
+async def logout(request: Request) -> Response:
+    form = await request.form()
+    if not csrf_valid(request, form.get(CSRF_FIELD)):
+        return csrf_failed(request)
+    token = _session_token(request)
+    if token:
+        accounts.sign_out(state(request).db, token)
+    response = RedirectResponse("/login?signed_out=1", status_code=303)
+    _clear_cookie(request, response)
+    return response
+
+
+# -- the dashboard --------------------------------------------------------------------------
+
+def _dashboard_row(order: dict) -> dict:
+    tier = get_tier(order["tier"])
+    status = order["status"]
+    public_id = order["public_id"]
+    links = [("Status", f"/status/{public_id}")]
+    if status == "completed":
+        links += [("Report", f"/orders/{public_id}/report"),
+                  ("PDF", f"/orders/{public_id}/download")]
+    if order["paid_at"]:
+        links.append(("Receipt", f"/orders/{public_id}/receipt"))
+    if status == "completed" or order["refund_status"]:
+        label = "Refund" if not order["refund_status"] else "Refund status"
+        links.append((label, f"/orders/{public_id}/refund"))
+    if status == "completed" and tier.revisions:
+        links.append(("Revision", f"/orders/{public_id}/revision"))
+    return order | {"tier_label": tier.label, "links": links,
+                    "status_words": _STATUS_WORDS.get(status, status)}
+
+
+_STATUS_WORDS = {"payment_pending": "Awaiting payment", "paid": "Paid — starting",
+                 "processing": "Being prepared", "completed": "Ready", "failed": "Failed",
+                 "refunded": "Refunded", "expired": "Not paid (expired)"}
+
+
+async def dashboard(request: Request) -> Response:
+    principal = current_principal(request)
+    if principal is None:
+        return sign_in_redirect(request)
+    orders = []
+    if principal.customer is not None:
+        orders = [_dashboard_row(o)
+                  for o in store.orders_for_customer(state(request).db, principal.customer_id)]
+    response = render(request, "accounts/dashboard.html", {
+        "principal": principal, "orders": orders,
+        "active": any(o["status"] in lifecycle.ACTIVE for o in orders)},
+        headers={"Cache-Control": "no-store"})
+    return _refresh_cookie(request, response)
+
+
+def order_again_values(request: Request) -> dict[str, str]:
+    """The order form's values for "order again": empty when nobody is signed in."""
+    customer = current_customer(request)
+    if customer is None:
+        return {}
+    return accounts.order_again_values(state(request).db, customer)
+
+
+# -- the account page -------------------------------------------------------------------------
+
+def _account_page(request: Request, customer: dict, *, status_code: int = 200,
+                  **extra: object) -> Response:
+    context = {"customer": customer, "sizes": COMPANY_SIZES, "profile_errors": {},
+               "values": {k: customer[k] for k in ("name", "company_name", "company_website",
+                                                    "industry", "company_size")},
+               "notice": request.query_params.get("notice", "") in _NOTICES and
+               _NOTICES[request.query_params["notice"]], "email_error": None, "new_email": "",
+               "delete_error": None} | extra
+    response = render(request, "accounts/account.html", context, status_code=status_code,
+                      headers={"Cache-Control": "no-store"})
+    return _refresh_cookie(request, response)
+
+
+_NOTICES = {"saved": "Your details are saved.",
+            "email_sent": "We sent a confirmation link to your new address. Your email changes "
+                          "when you follow it (within 15 minutes).",
+            "email_changed": "Your email address is changed."}
+
+
+async def account_page(request: Request) -> Response:
+    customer = current_customer(request)
+    if customer is None:
+        return sign_in_redirect(request)
+    return _account_page(request, customer)
+
+
+async def account_submit(request: Request) -> Response:
+    app = state(request)
+    customer = current_customer(request)
+    if customer is None:
+        return sign_in_redirect(request)
+    form = await request.form()
+    if not csrf_valid(request, form.get(CSRF_FIELD)):
+        return csrf_failed(request)
+    action = str(form.get("action") or "")
+    if action == "profile":
+        values = {k: str(form.get(k) or "")[:_MAX_FIELD] for k in (
+            "name", "company_name", "company_website", "industry", "company_size")}
+        profile, errors = accounts.validate_profile(values)
+        if errors:
+            return _account_page(request, customer, status_code=422, values=values,
+                                 profile_errors=errors)
+        accounts.update_profile(app.db, customer["id"], profile)
+        return RedirectResponse("/account?notice=saved", status_code=303)
+    if action == "email":
+        return _change_email(request, customer, str(form.get("new_email") or "")[:_MAX_FIELD])
+    if action == "export":
+        document = accounts.export_data(app.db, customer)
+        return Response(json.dumps(document, indent=2, ensure_ascii=False),
+                        media_type="application/json", headers={
+                            "Content-Disposition":
+                                'attachment; filename="ai-readiness-compass-my-data.json"',
+                            "Cache-Control": "no-store"})
+    if action == "delete":
+        if str(form.get("confirm") or "").strip().upper() != "DELETE":
+            return _account_page(request, customer, status_code=422,
+                                 delete_error="Type DELETE in the box to confirm.")
+        try:
+            accounts.delete_account(app.db, app.settings, customer)
+        except accounts.AccountError as exc:
+            return _account_page(request, customer, status_code=409, delete_error=str(exc))
+        response = render(request, "accounts/deleted.html")
+        _clear_cookie(request, response)
+        return response
+    return _account_page(request, customer, status_code=400)
+
+
+def _change_email(request: Request, customer: dict, raw: str) -> Response:
+    app = state(request)
+    try:
+        new_email = accounts.normalise_email(raw)
+        if not accounts.links_allowed(app.db, new_email, client_ip(request)):
+            raise accounts.AccountError("Too many links were asked for this address in the "
+                                        "last hour. Please try again later.")
+        message = accounts.request_email_change(app.db, app.settings, customer, new_email)
+    except (accounts.InvalidEmail, accounts.AccountError) as exc:
+        return _account_page(request, customer, status_code=422, email_error=str(exc),
+                             new_email=raw)
+    accounts.send_account_email(app.db, app.settings, message)
+    return RedirectResponse("/account?notice=email_sent", status_code=303)
+
+
+async def confirm_email(request: Request) -> Response:
+    try:
+        accounts.confirm_email_change(state(request).db, request.path_params["token"])
+    except accounts.LinkRejected as rejected:
+        return render(request, "accounts/link_problem.html",
+                      {"problem": rejected.problem, "email_change": True},
+                      status_code=409 if rejected.problem == "taken" else 410)
+    target = "/account?notice=email_changed" if current_customer(request) else \
+        "/login?notice=email_changed"
+    return RedirectResponse(target, status_code=303)

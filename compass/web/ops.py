@@ -1,0 +1,120 @@
+"""Operations endpoints and the request middleware: /readyz, /metrics, request ids,
+access log lines and request metrics."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+import re
+import secrets
+import time
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from structlog.contextvars import bind_contextvars, reset_contextvars
+
+from compass import health
+from compass.web.common import not_found, state
+
+access_log = logging.getLogger("compass.access")
+
+# An incoming id is kept only when it looks like one (it ends up in logs and headers).
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# Path parameters that are credentials: never logged.
+_SECRET_PARAMS = frozenset({"token", "session_id"})
+# The URL contract's order paths: the public id is bound before routing, so every line a
+# handler logs about the order carries it.
+_ORDER_PATH = re.compile(
+    r"^/(?:status|orders|api/orders|admin/orders)/([A-Za-z0-9_-]{8,64})(?:/|$)")
+# Polled by machines every few seconds: logged at DEBUG so they do not drown the rest.
+_QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+def _route_template(scope: Scope) -> str:
+    route = scope.get("route")
+    # Unmatched paths share one label: scanners must not create a time series each.
+    return getattr(route, "path", None) or "unmatched"
+
+
+class RequestContext:
+    """Gives every request an id (X-Request-ID, or Fly's), binds it and the order's public id
+    to every log line of the request, then logs one access line and records metrics."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        from compass import metrics  # the web process sets PROMETHEUS_MULTIPROC_DIR first
+
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1")
+                   for k, v in scope.get("headers", [])}
+        incoming = headers.get("x-request-id") or headers.get("fly-request-id") or ""
+        request_id = incoming if _SAFE_ID.match(incoming) else secrets.token_hex(8)
+        context = {"request_id": request_id}
+        if match := _ORDER_PATH.match(scope.get("path", "")):
+            context["order"] = match.group(1)
+        tokens = bind_contextvars(**context)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"],
+                                      (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            seconds = time.perf_counter() - started
+            route = _route_template(scope)
+            params = {k: v for k, v in (scope.get("path_params") or {}).items()
+                      if k not in _SECRET_PARAMS}
+            params.pop("public_id", None)  # already bound as "order"
+            metrics.observe_request(scope["method"], route, status, seconds)
+            access_log.log(
+                logging.DEBUG if route in _QUIET_ROUTES and status < 400 else logging.INFO,
+                "request", extra={
+                    "method": scope["method"], "route": route, "status": status,
+                    "duration_ms": round(seconds * 1000, 2),
+                    "client": (scope.get("client") or ("-",))[0],
+                    **({"path_params": params} if params else {}),
+                })
+            reset_contextvars(**tokens)
+
+
+async def readyz(request: Request) -> Response:
+    checks = await run_in_threadpool(health.readiness, state(request).settings)
+    ready = all(check.ok for check in checks)
+    body = {"status": "ok" if ready else "unavailable",
+            "checks": {c.name: {"ok": c.ok, "detail": c.detail} for c in checks}}
+    return JSONResponse(body, status_code=200 if ready else 503,
+                        headers={"cache-control": "no-store"})
+
+
+def _metrics_allowed(request: Request) -> bool:
+    """Fly's Prometheus scrapes over the private network; Fly's public proxy adds
+    Fly-Client-IP to what it forwards. In production a public request needs METRICS_TOKEN."""
+    if not state(request).settings.is_production or "fly-client-ip" not in request.headers:
+        return True
+    token = os.environ.get("METRICS_TOKEN", "")
+    offered = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    return bool(token) and hmac.compare_digest(offered, token)
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    if not _metrics_allowed(request):
+        return not_found(request)
+    from compass import metrics
+
+    body, content_type = await run_in_threadpool(metrics.render, state(request).settings.db_path)
+    return Response(body, media_type=content_type, headers={"cache-control": "no-store"})

@@ -1,0 +1,184 @@
+"""The delivered goods: the report page, its PDF download, the receipt, and (development
+only) the outbox of emails.
+
+The public id in the URL is the capability (128 random bits, as for the status page);
+every lookup is by that id alone, so one order's URL never reaches another order's data.
+The download serves the PDF the worker stored when the order completed: it never renders.
+"""
+
+from __future__ import annotations
+
+import re
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+
+from compass import db as store
+from compass import documents, lifecycle, progress, templating
+from compass.report import ReportError, build_report, date_label, load_result, pdf_filename
+from compass.tiers import get_tier
+from compass.web.common import error_page, not_found, render, state
+
+_PRIVATE = {"Cache-Control": "private, no-store"}
+
+
+def _pending(request: Request, order: dict) -> Response:
+    active = order["status"] in lifecycle.ACTIVE
+    if order["status"] == "payment_pending":
+        heading, message = "Waiting for your payment", (
+            "Your report is prepared as soon as the payment goes through.")
+    elif active:
+        heading, message = "Your report is being prepared", (
+            f"{progress.phase_words(order)}: {order['progress_percent']}% done.")
+    elif order["status"] == "refunded":
+        heading, message = "This order was refunded", (
+            "Its report is no longer available. The refund reaches your card within 5–10 "
+            "business days.")
+    elif order["status"] == "failed":
+        heading, message = "We could not produce this report", (
+            "It did not pass our quality review, so your payment is refunded in full, "
+            "automatically.")
+    else:
+        heading, message = "This order was not completed", (
+            "The checkout expired before payment, so nothing was charged.")
+    return render(request, "report/pending.html", {
+        "order": order, "tier": get_tier(order["tier"]), "active": active,
+        "heading": heading, "message": message,
+    }, status_code=200 if active else 409, headers=_PRIVATE)
+
+
+async def report_page(request: Request) -> Response:
+    app = state(request)
+    order = store.get_order_by_public_id(app.db, request.path_params["public_id"])
+    if order is None:
+        return not_found(request)
+    if order["status"] != "completed" or not order["result_json"]:
+        return _pending(request, order)
+    try:
+        report = build_report(order, load_result(order["result_json"]),
+                              base_url=app.settings.BASE_URL)
+    except ReportError:
+        return error_page(request, 500, "Your report cannot be shown",
+                          "Something is wrong with this report on our side. We have been "
+                          "alerted; please reply to your confirmation email if it persists.")
+    return render(request, "report/page.html", {
+        "report": report,
+        "pdf_ready": documents.current_report_pdf(order, app.settings) is not None,
+    }, headers=_PRIVATE)
+
+
+def _counts_as_download(request: Request) -> bool:
+    # PDF viewers fetch in ranges and browsers send HEAD: count the whole-file GET only.
+    if request.method != "GET":
+        return False
+    byte_range = request.headers.get("range", "")
+    return not byte_range or byte_range.replace(" ", "").startswith("bytes=0-")
+
+
+async def download(request: Request) -> Response:
+    app = state(request)
+    order = store.get_order_download(app.db, request.path_params["public_id"])
+    if order is None:
+        return not_found(request)
+    if order["status"] == "refunded":
+        event = store.latest_order_event(app.db, order["id"])
+        return render(request, "report/gone.html", {
+            "order": order, "amount": templating.money(order["amount_cents"], order["currency"]),
+            "refunded_on": date_label(event["created_at"]) if event else "",
+        }, status_code=410, headers=_PRIVATE)
+    if order["status"] != "completed":
+        return _pending(request, store.get_order_status(app.db, order["public_id"]) or order)
+    path = documents.current_report_pdf(order, app.settings)
+    if path is None:
+        return error_page(request, 503, "Your PDF is almost ready",
+                          "The PDF of your report is still being prepared. Please try again "
+                          "in a minute; the report itself can be read online already.")
+    if _counts_as_download(request):
+        with store.transaction(app.db):
+            store.record_download(app.db, order["id"])
+    return FileResponse(path, media_type="application/pdf",
+                        filename=pdf_filename(order["order_number"]),
+                        content_disposition_type="attachment", headers=_PRIVATE)
+
+
+async def receipt(request: Request) -> Response:
+    app = state(request)
+    order = store.get_order_by_public_id(app.db, request.path_params["public_id"])
+    if order is None:
+        return not_found(request)
+    payment = store.paid_payment_for_order(app.db, order["id"])
+    if payment is None or not order["paid_at"]:
+        return error_page(request, 409, "No receipt yet",
+                          "This order has not been paid, so there is no receipt for it.")
+    path = documents.receipt_path(order, app.settings)
+    if not path.is_file():
+        # Usually made with the payment confirmation; rendered here if that has not run yet.
+        # The rows are read here; only rendering runs in a thread.
+        customer = store.get_customer(app.db, order["customer_id"])
+        path = await run_in_threadpool(documents.write_receipt_pdf, order, payment, customer,
+                                       app.settings)
+    return FileResponse(path, media_type="application/pdf",
+                        filename=documents.receipt_filename(order),
+                        content_disposition_type="attachment", headers=_PRIVATE)
+
+
+# -- development outbox ------------------------------------------------------------------------
+
+_EML_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.eml$")
+# The rendered email's inline styles need 'unsafe-inline' (as in a mail client); scripts
+# stay off and the message sits in a sandboxed iframe. Development only.
+_OUTBOX_CSP = ("default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+               "frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+
+def _outbox_files(outbox: Path) -> list[Path]:
+    if not outbox.is_dir():
+        return []
+    return sorted((p for p in outbox.iterdir() if _EML_NAME.match(p.name)), reverse=True)
+
+
+def _parse(path: Path) -> EmailMessage:
+    with path.open("rb") as handle:
+        message = BytesParser(policy=policy.default).parse(handle)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def _summary(path: Path) -> dict:
+    message = _parse(path)
+    return {"name": path.name, "subject": message["Subject"] or "", "to": message["To"] or "",
+            "date": message["Date"] or "", "kind": message["X-Compass-Email"] or "",
+            "attachments": [part.get_filename() for part in message.iter_attachments()]}
+
+
+async def outbox_list(request: Request) -> Response:
+    outbox = state(request).settings.outbox_dir
+    messages = [_summary(path) for path in _outbox_files(outbox)[:200]]
+    return render(request, "dev_outbox.html", {"messages": messages, "outbox": str(outbox)},
+                  headers={"Cache-Control": "no-store"})
+
+
+async def outbox_message(request: Request) -> Response:
+    outbox = state(request).settings.outbox_dir.resolve()
+    name = request.path_params["name"]
+    path = (outbox / name).resolve()
+    if not _EML_NAME.match(name) or path.parent != outbox or not path.is_file():
+        return not_found(request)
+    message = _parse(path)
+    html_part = message.get_body(preferencelist=("html",))
+    text_part = message.get_body(preferencelist=("plain",))
+    html_body = html_part.get_content() if html_part is not None else ""
+    text_body = text_part.get_content() if text_part is not None else ""
+    links = list(dict.fromkeys(re.findall(r"https?://[^\s\"'<>]+", text_body)))
+    # Links in the preview open in a new tab (the sandbox keeps the email's own page inert).
+    srcdoc = re.sub(r"(?i)<head>", '<head><base target="_blank">', html_body, count=1)
+    return render(request, "dev_outbox_message.html", {
+        "summary": _summary(path), "srcdoc": srcdoc, "text": text_body, "links": links,
+        "headers": [(k, v) for k, v in message.items()
+                    if k in ("From", "To", "Subject", "Date", "Message-ID", "Reply-To")],
+    }, headers={"Cache-Control": "no-store", "Content-Security-Policy": _OUTBOX_CSP})

@@ -1,0 +1,53 @@
+"""The email jobs: send one email (with retries and exponential backoff), and a periodic
+sweep that re-queues emails whose job was lost.
+
+The emails table is the truth and the guard (see compass.notifications): a job only sends
+an email it manages to claim, so a duplicate, retried or late job never sends twice.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from huey import crontab
+
+from compass import db as store
+from compass import notifications
+from compass.settings import get_settings
+from jobs import huey
+
+log = logging.getLogger(__name__)
+
+# Three attempts: now, after 1 minute, after 5 more (huey multiplies the delay each retry).
+RETRIES = notifications.MAX_ATTEMPTS - 1
+RETRY_DELAY_SECONDS = 60
+RETRY_BACKOFF = 5
+
+
+@huey.task(retries=RETRIES, retry_delay=RETRY_DELAY_SECONDS, retry_backoff=RETRY_BACKOFF,
+           priority=20)
+def send_email(email_id: int) -> str:
+    """Send the email if it is still ours to send; raising makes huey retry it later."""
+    db = store.open_database(get_settings().db_path)
+    try:
+        return notifications.deliver(db, email_id)
+    finally:
+        db.conn.close()
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+def resume_stalled_emails() -> int:
+    """Every five minutes: queue again the emails whose wake-up call was lost."""
+    db = store.open_database(get_settings().db_path)
+    try:
+        resumed = notifications.resume_stalled(db)
+    finally:
+        db.conn.close()
+    if resumed:
+        log.warning("re-queued %d stalled email(s): %s", len(resumed), resumed)
+    return len(resumed)
+
+
+def enqueue_email(email_id: int) -> None:
+    """Put the email's send job on the queue (emails go before report processing)."""
+    send_email(email_id)

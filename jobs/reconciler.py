@@ -1,0 +1,206 @@
+"""The worker's housekeeping: periodic reconciler tasks, the heartbeat /readyz reads, and
+what the worker does when it starts and when it is told to stop.
+
+Start-up (huey's on_startup hook, once per process): JSON logs, the heartbeat thread, a
+sweep that gives back leases of dead workers on this host and re-enqueues their orders,
+and an exit handler. Shutdown: honcho forwards SIGTERM; huey's thread workers are not
+interrupted, the process simply ends, so the exit handler is what gives this process's
+order leases back — the next worker resumes them at once from the AI call ledger.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import logging
+import os
+import socket
+import threading
+import time
+from typing import Any
+
+from huey import crontab
+
+from compass import db as store
+from compass import health, logs, reconciler
+from compass.settings import get_settings
+from jobs import huey
+
+log = logging.getLogger(__name__)
+
+# Housekeeping goes before order processing in the queue (higher runs sooner).
+PRIORITY = 50
+
+_started = threading.Lock()
+_started_flag = False
+_stop = threading.Event()
+_task_started: dict[str, float] = {}
+
+
+def _open() -> Any:
+    return store.open_database(get_settings().db_path)
+
+
+def _queued_order_ids() -> set[int]:
+    """Orders that already have a processing task waiting (now or scheduled for a retry)."""
+    ids = set()
+    for task in [*huey.pending(), *huey.scheduled()]:
+        if task.name.endswith("process_order") and task.args:
+            ids.add(int(task.args[0]))
+    return ids
+
+
+def _enqueue(order_id: int, tier: str) -> None:
+    from jobs.tasks import enqueue_order
+
+    enqueue_order(order_id, tier)
+
+
+def reconcile(*, grace_seconds: float = reconciler.ORPHAN_GRACE_SECONDS) -> reconciler.Report:
+    """Re-enqueue orphaned orders and send the overdue "still processing" emails."""
+    report = reconciler.Report()
+    db = _open()
+    try:
+        report.requeued = reconciler.requeue_orphans(
+            db, _enqueue, already_queued=_queued_order_ids(), grace_seconds=grace_seconds)
+        try:
+            report.still_processing = reconciler.send_still_processing(db)
+        except ImportError:
+            log.error("cannot send still-processing emails: compass.notifications is missing")
+    finally:
+        db.conn.close()
+    return report
+
+
+@huey.periodic_task(crontab(minute="*"), priority=PRIORITY)
+def reconcile_orders() -> dict:
+    """Every minute: orders whose wake-up call was lost, and overdue-order emails."""
+    report = reconcile()
+    return {"requeued": report.requeued, "still_processing": report.still_processing}
+
+
+@huey.periodic_task(crontab(minute="*/15"), priority=PRIORITY)
+def expire_abandoned_checkouts() -> list[str]:
+    """Every 15 minutes: checkouts left unpaid for a day become `expired`."""
+    db = _open()
+    try:
+        return reconciler.expire_abandoned_checkouts(db)
+    finally:
+        db.conn.close()
+
+
+def send_daily_summary(day: dt.date) -> list[int]:
+    """The operator's summary of `day` to every admin (once per day and admin)."""
+    from compass import insights, notifications
+
+    settings = get_settings()
+    if not settings.admin_emails:
+        log.warning("no ADMIN_EMAILS: daily summary not sent")
+        return []
+    since = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+    db = _open()
+    try:
+        figures = insights.figures(db, since, since + dt.timedelta(days=1))
+        attention = insights.attention_lines(db)
+        queued = []
+        for admin in sorted(settings.admin_emails):
+            with store.transaction(db):
+                email_id = notifications.queue_daily_summary(
+                    db, to=admin, day=day.isoformat(), figures=insights.summary_pairs(figures),
+                    attention=attention)
+            if email_id is not None:
+                queued.append(email_id)
+        return queued
+    finally:
+        db.conn.close()
+
+
+@huey.periodic_task(crontab(hour="6", minute="5"), priority=PRIORITY)
+def daily_summary() -> int:
+    """06:05 UTC: yesterday's figures and what needs attention, to the admins."""
+    yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    return len(send_daily_summary(yesterday))
+
+
+# -- the worker process: heartbeat, start-up sweep, shutdown ---------------------------------
+
+def _heartbeat_loop(path: Any) -> None:
+    while not _stop.wait(health.HEARTBEAT_INTERVAL_SECONDS):
+        try:
+            health.write_heartbeat(path, queued=huey.pending_count())
+        except Exception:
+            log.exception("could not write the worker heartbeat")
+
+
+def _on_exit(path: Any) -> None:
+    _stop.set()
+    try:
+        db = _open()
+        try:
+            released = reconciler.release_process_leases(db, host=socket.gethostname(),
+                                                         pid=os.getpid())
+        finally:
+            db.conn.close()
+        if released:
+            log.warning("shutting down: gave back the leases of %s", ", ".join(released))
+        health.write_heartbeat(path, state="stopped")
+    except Exception:
+        log.exception("shutdown clean-up failed")
+
+
+def start_worker_process() -> None:
+    """Once per worker process (huey calls startup hooks once per worker thread)."""
+    global _started_flag
+    with _started:
+        if _started_flag:
+            return
+        _started_flag = True
+    logs.configure("worker")
+    path = health.heartbeat_path(get_settings())
+    health.write_heartbeat(path)
+    threading.Thread(target=_heartbeat_loop, args=(path,), name="heartbeat",
+                     daemon=True).start()
+    atexit.register(_on_exit, path)
+    db = _open()
+    try:
+        reconciler.release_dead_leases(db, host=socket.gethostname(), my_pid=os.getpid())
+    finally:
+        db.conn.close()
+    # No task of this process is running yet: every unleased order is an orphan now.
+    report = reconcile(grace_seconds=0)
+    log.info("worker started; re-enqueued %d order(s)", len(report.requeued))
+
+
+@huey.on_startup()
+def _worker_startup() -> None:
+    start_worker_process()
+
+
+# -- every task: timing and log context ---------------------------------------------------------
+
+@huey.pre_execute()
+def _before_task(task: Any) -> None:
+    _task_started[task.id] = time.perf_counter()
+    context: dict[str, Any] = {"task": task.name, "task_id": task.id}
+    if task.name.endswith("process_order") and task.args:
+        db = _open()
+        try:
+            order = store.get_order(db, int(task.args[0]))
+        finally:
+            db.conn.close()
+        if order:
+            context |= {"order": order["public_id"], "order_number": order["order_number"]}
+    logs.clear_contextvars()
+    logs.bind_contextvars(**context)
+
+
+@huey.post_execute()
+def _after_task(task: Any, task_value: Any, exc: BaseException | None) -> None:
+    from compass import metrics
+
+    started = _task_started.pop(task.id, None)
+    if started is not None:
+        outcome = "ok" if exc is None else type(exc).__name__
+        metrics.JOB_DURATION.labels(task.name.rsplit(".", 1)[-1], outcome).observe(
+            time.perf_counter() - started)
+    logs.clear_contextvars()

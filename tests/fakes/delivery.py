@@ -1,0 +1,72 @@
+"""Orders for the delivery tests: paid through the real fulfilment path, completed by the
+real worker code (with the offline engine's real result), and the email queue captured."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from pathlib import Path
+
+from compass import db as store
+from compass import lifecycle, notifications, payments
+from compass.engine import run_engine
+from compass.engine.offline import OfflineProvider
+from compass.intake import OrderInput
+from compass.tiers import get_tier
+from jobs import tasks
+
+ROOT = Path(__file__).resolve().parents[2]
+ANSWERS = json.loads((ROOT / "examples" / "dental-clinic.json").read_text())
+
+
+def answers(**overrides: str) -> dict:
+    return ANSWERS | overrides
+
+
+def engine_result(db, tier: str = "premium", **overrides: str) -> dict:
+    """What the offline engine really produces for these answers (about 0.1 s)."""
+    order_input = OrderInput.model_validate(answers(**overrides))
+    return asyncio.run(run_engine(order_input, get_tier(tier), provider=OfflineProvider(),
+                                  db=db, run_id=f"test-{uuid.uuid4().hex}"))
+
+
+def paid_order(db, tier: str = "standard", **overrides: str) -> dict:
+    """An order paid through `payments.fulfil`, as the webhook would (fires the paid hook)."""
+    order = lifecycle.create_order(db, OrderInput.model_validate(answers(**overrides)),
+                                   get_tier(tier))
+    session = {"id": f"cs_test_{uuid.uuid4().hex}", "payment_status": "paid",
+               "amount_total": order["amount_cents"], "currency": "usd",
+               "payment_intent": f"pi_test_{uuid.uuid4().hex[:16]}",
+               "client_reference_id": order["public_id"], "url": ""}
+    assert payments.fulfil(db, session, lambda order_id, tier_name: None) == "fulfilled"
+    return store.get_order(db, order["id"])
+
+
+def complete_with(db, order: dict, result: dict) -> dict:
+    """Run the real worker on the order with an engine that answers `result`."""
+
+    async def engine(order_input, tier, **kwargs):
+        return result
+
+    outcome = asyncio.run(tasks.run_order(db, order["id"], engine=engine, provider=object()))
+    assert outcome == "completed", outcome
+    return store.get_order(db, order["id"])
+
+
+class CapturedQueue:
+    """Stands in for the email queue: remembers the ids `dispatch` was given."""
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+
+    def __call__(self, email_id: int) -> None:
+        self.ids.append(email_id)
+
+    def drain(self) -> list[int]:
+        ids, self.ids = self.ids, []
+        return ids
+
+
+def deliver_all(db, queue: CapturedQueue) -> list[str]:
+    return [notifications.deliver(db, email_id) for email_id in queue.drain()]

@@ -1,0 +1,111 @@
+"""A whole order through the Procfile's real processes, with mail going to a real SMTP server.
+
+uvicorn serves app.py, `huey_consumer jobs.huey` runs the order and the email jobs, the
+dev checkout pays through the signed webhook, and aiosmtpd on 127.0.0.1 receives the
+payment confirmation (receipt attached) and the report-ready email (report attached), whose
+links work.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import signal
+import subprocess
+import time
+
+import httpx
+import pytest
+from pypdf import PdfReader
+
+from tests.fakes.delivery import ANSWERS
+from tests.fakes.processes import BIN, ROOT, free_port, procfile, read, tail
+from tests.fakes.smtp import smtp_server
+
+
+@pytest.fixture
+def stack(tmp_path):
+    with smtp_server() as (mailbox, smtp_port):
+        port = free_port()
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("STRIPE_", "ANTHROPIC_", "SMTP_"))}
+        env |= {"COMPASS_ENV": "development", "COMPASS_DATA_DIR": str(tmp_path / "data"),
+                "BASE_URL": f"http://127.0.0.1:{port}", "PORT": str(port),
+                "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port), "SMTP_SECURITY": "none",
+                "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}", "PYTHONUNBUFFERED": "1"}
+        logs, processes = {}, []
+        for name, command in procfile().items():
+            logs[name] = open(tmp_path / f"{name}.log", "w+")  # noqa: SIM115
+            processes.append(subprocess.Popen(
+                ["/bin/sh", "-c", "exec " + command], cwd=ROOT, env=env, stdout=logs[name],
+                stderr=subprocess.STDOUT, start_new_session=True))
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, "web did not start\n" + tail(logs)
+                time.sleep(0.1)
+            yield base, mailbox, logs
+        finally:
+            for process in processes:
+                try:
+                    os.killpg(process.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    continue
+            for process in processes:
+                try:
+                    process.wait(10)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+            for log in logs.values():
+                log.close()
+
+
+def pdf_attachment(message) -> tuple[str, int]:
+    [attachment] = list(message.iter_attachments())
+    data = attachment.get_content()
+    return attachment.get_filename(), len(PdfReader(io.BytesIO(data)).pages)
+
+
+def test_a_paid_order_emails_its_receipt_and_its_report(stack):
+    base, mailbox, logs = stack
+    with httpx.Client(base_url=base, timeout=10) as client:
+        form = client.get("/order/new?tier=starter")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+        placed = client.post("/orders", data=ANSWERS | {"csrf_token": token, "tier": "starter"})
+        assert placed.status_code == 303, placed.text
+        checkout = placed.headers["location"]
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get(checkout).text).group(1)
+        paid = client.post(checkout, data={"csrf_token": token,
+                                           "card_number": "4242 4242 4242 4242"})
+        public_id = client.get(paid.headers["location"]).headers["location"].rsplit("/", 1)[1]
+
+        try:
+            mailbox.wait_for(2, timeout=60)
+        except AssertionError:
+            raise AssertionError(tail(logs)) from None
+        assert "Traceback" not in read(logs["worker"]), tail(logs)
+        assert [m["X-Compass-Email"] for m in mailbox.messages()] == [
+            "payment_confirmation", "report_ready"], tail(logs)
+        confirmation = mailbox.of_kind("payment_confirmation")[0]
+        ready = mailbox.of_kind("report_ready")[0]
+        assert [r.rcpt_tos for r in mailbox.received] == [[ANSWERS["email"].lower()]] * 2
+        name, pages = pdf_attachment(confirmation)
+        assert re.fullmatch(r"Receipt-ORD-\d{4}-\d{6}\.pdf", name) and pages == 1
+        name, pages = pdf_attachment(ready)
+        assert re.fullmatch(r"AI-Readiness-Report-ORD-\d{4}-\d{6}\.pdf", name) and pages >= 6
+
+        # The links in the email work: the report, the PDF (the same file), the status page.
+        text = ready.get_body(preferencelist=("plain",)).get_content()
+        links = re.findall(rf"{re.escape(base)}/\S+", text)
+        assert f"{base}/orders/{public_id}/report" in links
+        assert client.get(f"/orders/{public_id}/report").text.count('class="workflow"') == 3
+        download = client.get(f"/orders/{public_id}/download")
+        assert download.content == ready.get_payload()[1].get_payload(decode=True)
+        assert client.get(f"/status/{public_id}").status_code == 200

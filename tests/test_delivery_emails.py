@@ -1,0 +1,304 @@
+"""Every email, delivered over real SMTP (aiosmtpd on 127.0.0.1) through the real send job.
+
+Kinds, subjects, recipients, links, PDF attachments (page counts by pypdf), exactly-once
+delivery across retries and duplicate jobs, STARTTLS that is never skipped, and customer
+text that stays inert in the HTML part.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+
+import pytest
+from huey.storage import MemoryStorage
+from pypdf import PdfReader
+
+from compass import db as store
+from compass import lifecycle, mail, notifications
+from compass.settings import get_settings
+from tests.fakes.delivery import (
+    CapturedQueue,
+    complete_with,
+    deliver_all,
+    engine_result,
+    paid_order,
+)
+from tests.fakes.smtp import smtp_server
+
+SUBJECTS = {
+    "payment_confirmation": "Payment received - Your AI Readiness Compass is being prepared",
+    "report_ready": "Your AI Readiness Compass is ready",
+    "processing_failed": "Issue with your AI Readiness Compass order",
+    "refund_processed": "Refund processed for your AI Readiness Compass order",
+}
+
+
+@pytest.fixture
+def smtp(monkeypatch):
+    with smtp_server() as (mailbox, port):
+        monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("SMTP_PORT", str(port))
+        monkeypatch.setenv("SMTP_SECURITY", "none")
+        monkeypatch.setenv("BASE_URL", "https://compass.example")
+        get_settings.cache_clear()
+        yield mailbox
+
+
+@pytest.fixture
+def queue():
+    captured = CapturedQueue()
+    notifications.set_dispatcher(captured)
+    yield captured
+    notifications.set_dispatcher(None)
+
+
+def pdf_pages(message, filename_start: str) -> int:
+    [attachment] = [a for a in message.iter_attachments()
+                    if a.get_filename().startswith(filename_start)]
+    assert attachment.get_content_type() == "application/pdf"
+    data = attachment.get_content()
+    assert data.startswith(b"%PDF-")
+    return len(PdfReader(io.BytesIO(data)).pages)
+
+
+def html_of(message) -> str:
+    return message.get_body(preferencelist=("html",)).get_content()
+
+
+def text_of(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_a_completed_order_sends_receipt_then_report_with_pdfs(db, smtp, queue):
+    order = paid_order(db, "premium")
+    assert deliver_all(db, queue) == ["sent"]
+    complete_with(db, order, engine_result(db, "premium"))
+    assert deliver_all(db, queue) == ["sent"]
+
+    confirmation, ready = smtp.messages()
+    assert confirmation["Subject"] == SUBJECTS["payment_confirmation"]
+    assert ready["Subject"] == SUBJECTS["report_ready"]
+    assert [r.rcpt_tos for r in smtp.received] == [["maria@brightsidedental.example.com"]] * 2
+    assert confirmation["To"] == "maria@brightsidedental.example.com"
+    assert pdf_pages(confirmation, "Receipt-ORD-") == 1
+    # The attached report: the PDF the worker stored, with numbered pages, a running header
+    # and footer, every section, and each workflow opening its own page.
+    [attachment] = [a for a in ready.iter_attachments()
+                    if a.get_filename() == f"AI-Readiness-Report-{order['order_number']}.pdf"]
+    pages = [p.extract_text() for p in PdfReader(io.BytesIO(attachment.get_content())).pages]
+    [version] = store.report_versions(db, order["id"])
+    assert len(pages) == version["pages"] >= 10
+    for number, text in enumerate(pages[1:], start=2):  # the cover has no running header
+        assert f"Page {number} of {len(pages)}" in text
+        assert "Brightside Family Dental" in text and order["order_number"] in text
+    whole = "\n".join(pages).lower()
+    for heading in ("Executive summary", "Your prioritised workflows", "Roadmap",
+                    "How confident we are", "How this report was made", "Return on investment",
+                    "How to implement it", "Demonstration copy"):
+        assert heading.lower() in whole, heading
+    for rank in range(2, 9):
+        [page] = [p for p in pages if f"Priority {rank} " in p]
+        assert page.lstrip().startswith(f"Priority {rank} "), page[:80]
+    base = f"https://compass.example/orders/{order['public_id']}"
+    for part in (html_of(ready), text_of(ready)):
+        assert f"{base}/report" in part and f"{base}/download" in part
+        assert f"https://compass.example/status/{order['public_id']}" in part
+    assert f"https://compass.example/status/{order['public_id']}" in text_of(confirmation)
+    assert order["order_number"] in text_of(confirmation) and "$399.00" in text_of(confirmation)
+    assert "offline demonstration model" in text_of(ready)  # the offline engine made it
+    # HTML part: inline styles, no <style> block or external CSS (mail clients drop those).
+    assert "<style" not in html_of(ready) and "<link" not in html_of(ready)
+    assert 'style="' in html_of(ready)
+    rows = store.emails_for_order(db, order["id"])
+    assert [(r["kind"], r["status"], r["attempts"]) for r in rows] == [
+        ("payment_confirmation", "sent", 1), ("report_ready", "sent", 1)]
+    assert all(r["sent_at"] and r["last_error"] is None for r in rows)
+
+
+def test_failure_and_refund_emails_follow_their_transitions(db, smtp, queue):
+    order = paid_order(db, "standard")
+    lifecycle.transition(db, order["id"], "processing")
+    lifecycle.transition(db, order["id"], "failed", reason="QA failed three times")
+    lifecycle.transition(db, order["id"], "refunded", reason="refunded at Stripe")
+    assert deliver_all(db, queue) == ["sent", "sent", "sent"]
+    kinds = [m["X-Compass-Email"] for m in smtp.messages()]
+    assert kinds == ["payment_confirmation", "processing_failed", "refund_processed"]
+    failed, refunded = smtp.of_kind("processing_failed")[0], smtp.of_kind("refund_processed")[0]
+    assert failed["Subject"] == SUBJECTS["processing_failed"]
+    assert refunded["Subject"] == SUBJECTS["refund_processed"]
+    assert list(failed.iter_attachments()) == []  # the spec: no attachments
+    assert "refunded in full, automatically" in text_of(failed)
+    assert "$149.00" in text_of(refunded) and "5–10 business days" in text_of(refunded)
+    assert "Refund issued" in text_of(refunded)
+
+
+def test_each_order_email_is_written_once_even_when_events_repeat(db, smtp, queue):
+    order = paid_order(db, "starter")
+    # A second fulfilment (webhook redelivery + success page) changes nothing.
+    with store.transaction(db):
+        assert notifications.queue_order_email(db, order, "payment_confirmation") is None
+    assert len(queue.ids) == 1
+    email_id = queue.ids[0]
+    assert deliver_all(db, queue) == ["sent"]
+    # A duplicated or late job finds the email sent and does nothing.
+    assert notifications.deliver(db, email_id) == "skipped:sent"
+    assert len(smtp.messages()) == 1
+
+
+def test_emails_are_queued_only_after_the_transition_commits(db, smtp, queue):
+    order = paid_order(db, "standard")
+    queue.drain()
+    with pytest.raises(RuntimeError), store.transaction(db):
+        lifecycle.transition(db, order["id"], "processing")
+        lifecycle.transition(db, order["id"], "failed")
+        assert queue.ids == []  # not while the transaction is open
+        raise RuntimeError("crash before commit")
+    assert queue.ids == [] and len(store.emails_for_order(db, order["id"])) == 1
+    lifecycle.transition(db, order["id"], "processing")
+    lifecycle.transition(db, order["id"], "failed")
+    assert len(queue.ids) == 1
+
+
+def test_smtp_down_for_two_attempts_delivers_exactly_once_through_huey(db, smtp, queue,
+                                                                     monkeypatch):
+    import jobs
+    from jobs import emails
+
+    monkeypatch.setattr(jobs.huey, "storage", MemoryStorage("retries"))
+    paid_order(db, "standard")
+    [email_id] = queue.drain()
+    smtp.fail_next = 2
+    emails.send_email(email_id)  # the real task, enqueued on huey
+    delays = []
+    for _attempt in range(3):
+        task = jobs.huey.dequeue()
+        if task is None:  # a retry waits in huey's schedule: run it when it falls due
+            now = dt.datetime.now(dt.UTC).replace(tzinfo=None)  # huey keeps UTC, naive
+            [task] = jobs.huey.read_schedule(now + dt.timedelta(days=1))
+            delays.append(round((task.eta - now).total_seconds()))
+        jobs.huey.execute(task, timestamp=task.eta)
+    # A stray duplicate job (say, from the sweeper) sends nothing more.
+    emails.send_email(email_id)
+    jobs.huey.execute(jobs.huey.dequeue())
+    assert jobs.huey.dequeue() is None and jobs.huey.scheduled_count() == 0
+    assert smtp.refused == 2 and len(smtp.messages()) == 1
+    assert smtp.messages()[0]["X-Compass-Email"] == "payment_confirmation"
+    assert abs(delays[0] - 60) <= 2 and abs(delays[1] - 300) <= 2  # exponential backoff
+    row = store.get_email(db, email_id)
+    assert row["status"] == "sent" and row["attempts"] == 3
+
+
+def test_three_failures_give_up_and_record_the_error(db, smtp, queue):
+    paid_order(db, "standard")
+    [email_id] = queue.drain()
+    smtp.fail_next = 10
+    for attempt in (1, 2):
+        with pytest.raises(notifications.RetryLater):
+            notifications.deliver(db, email_id)
+        assert store.get_email(db, email_id)["attempts"] == attempt
+    assert notifications.deliver(db, email_id) == "failed"
+    row = store.get_email(db, email_id)
+    assert row["status"] == "failed" and row["attempts"] == 3
+    assert "451" in row["last_error"]
+    assert notifications.deliver(db, email_id) == "skipped:failed"
+    assert smtp.messages() == []
+    attention = list(db.query("SELECT * FROM emails_needing_attention"))
+    assert [r["id"] for r in attention] == [email_id]
+
+
+def test_a_worker_that_died_mid_send_is_resumed_after_its_lease(db, smtp, queue):
+    paid_order(db, "standard")
+    [email_id] = queue.drain()
+    with store.transaction(db):  # claimed by a worker that then died
+        store.claim_email(db, email_id, now=store.now_iso(), stale_before="", max_attempts=3)
+    assert notifications.resume_stalled(db) == []  # its lease is still running
+    assert notifications.deliver(db, email_id) == "skipped:sending"
+    db.execute("UPDATE emails SET claimed_at = '2000-01-01T00:00:00Z' WHERE id = ?", [email_id])
+    assert notifications.resume_stalled(db) == [email_id]
+    assert deliver_all(db, queue) == ["sent"]
+    row = store.get_email(db, email_id)
+    assert row["attempts"] == 2 and smtp.messages()[0]["Message-ID"] == row["message_id"]
+
+
+def test_starttls_is_required_when_configured(db, smtp, queue, monkeypatch):
+    monkeypatch.setenv("SMTP_SECURITY", "starttls")  # aiosmtpd here offers no STARTTLS
+    get_settings.cache_clear()
+    paid_order(db, "standard")
+    [email_id] = queue.drain()
+    with pytest.raises(notifications.RetryLater):
+        notifications.deliver(db, email_id)
+    assert smtp.messages() == []  # never fell back to plain text
+    assert "STARTTLS" in store.get_email(db, email_id)["last_error"]
+
+
+def test_unreachable_server_is_a_retryable_failure(db, queue, monkeypatch):
+    from tests.fakes.processes import free_port
+
+    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SMTP_PORT", str(free_port()))  # nothing listens there
+    monkeypatch.setenv("SMTP_SECURITY", "none")
+    get_settings.cache_clear()
+    paid_order(db, "standard")
+    [email_id] = queue.drain()
+    with pytest.raises(notifications.RetryLater):
+        notifications.deliver(db, email_id)
+    row = store.get_email(db, email_id)
+    assert row["status"] == "pending" and "cannot connect" in row["last_error"]
+
+
+def test_hostile_company_names_are_inert_in_every_email(db, smtp, queue):
+    hostile = '<script>alert(1)</script><img src=file:///etc/passwd>'
+    order = paid_order(db, "starter", company_name=hostile)
+    complete_with(db, order, engine_result(db, "starter", company_name=hostile))
+    assert deliver_all(db, queue) == ["sent", "sent"]
+    for message in smtp.messages():
+        page = html_of(message)
+        assert "<script" not in page and "<img" not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+        assert hostile in text_of(message)  # plain text is shown as text, never parsed
+        assert hostile not in message["Subject"]
+
+
+def test_magic_link_and_daily_summary(db, smtp, queue):
+    link = "https://compass.example/login/tok_abc123"
+    with store.transaction(db):
+        first = notifications.queue_magic_link(db, to="owner@shop.example", link=link,
+                                               minutes_valid=15, token_key="t1")
+        again = notifications.queue_magic_link(db, to="owner@shop.example", link=link,
+                                               minutes_valid=15, token_key="t1")
+        notifications.queue_daily_summary(db, to="admin@compass.example", day="2026-03-01",
+                                          figures={"Orders paid": 12, "Revenue": "$1,788.00"},
+                                          attention=["ORD-2026-000007 failed"])
+    assert first is not None and again is None
+    assert deliver_all(db, queue) == ["sent", "sent"]
+    login, summary = smtp.messages()
+    assert login["Subject"] == "Your sign-in link for AI Readiness Compass"
+    assert link in text_of(login) and f'href="{link}"' in html_of(login)
+    assert "15 minutes" in text_of(login)
+    assert summary["Subject"] == "AI Readiness Compass daily summary for 2026-03-01"
+    assert "Orders paid: 12" in text_of(summary) and "ORD-2026-000007 failed" in html_of(summary)
+    # The link is a credential: it is not kept in the database once sent.
+    assert json.loads(store.get_email(db, first)["context_json"]) == {}
+
+
+def test_still_processing_and_unknown_kinds(db, smtp, queue):
+    order = paid_order(db, "premium")
+    lifecycle.transition(db, order["id"], "processing")
+    with store.transaction(db):
+        notifications.queue_still_processing(db, store.get_order(db, order["id"]))
+    deliver_all(db, queue)
+    [still] = smtp.of_kind("still_processing")
+    assert "still being prepared" in still["Subject"] and "6 hours" in text_of(still)
+    with pytest.raises(ValueError, match="unknown email kind"):
+        mail.subject_for("newsletter", {})
+
+
+def test_without_smtp_host_mail_goes_to_the_outbox(db, queue, tmp_path):
+    paid_order(db, "standard")
+    assert deliver_all(db, queue) == ["sent"]
+    [eml] = list((tmp_path / "data" / "outbox").glob("*.eml"))
+    assert re.fullmatch(r"\d{8}T\d{12}Z-payment_confirmation-ORD-\d{4}-\d{6}\.eml", eml.name)
+    assert b"Subject: Payment received" in eml.read_bytes()

@@ -1,0 +1,156 @@
+"""The PDFs: the report (pages, running header and footer, escaping), the receipt, and the
+locked-down renderer (a fetcher that serves only our static files, bounded time)."""
+
+from __future__ import annotations
+
+import io
+import socket
+import threading
+import time
+
+import pytest
+from pypdf import PdfReader
+
+from compass import db as store
+from compass import documents, pdf
+from compass.receipts import build_receipt, receipt_html
+from compass.report import build_report
+from compass.settings import get_settings
+from tests.fakes.delivery import engine_result, paid_order
+
+HOSTILE = '<script>alert(1)</script><img src=file:///etc/passwd>'
+
+
+def text_of(data: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def test_hostile_company_name_is_text_in_the_pdf_and_fetches_nothing(db):
+    order = paid_order(db, "starter", company_name=HOSTILE)
+    result = engine_result(db, "starter", company_name=HOSTILE)
+    report = build_report(store.get_order(db, order["id"]), result, base_url="https://x.example")
+    rendered = pdf.render_pdf(documents.report_document(report))
+    assert rendered.refused == []  # the name is text, not an element: nothing to fetch
+    assert rendered.served == ["https://static.compass.invalid/static/css/report.css",
+                               "https://static.compass.invalid/static/css/report-print.css"]
+    assert "<script>alert(1)</script>" in "".join(text_of(rendered.pdf))
+
+
+@pytest.fixture
+def listener():
+    """A TCP port that records every connection made to it."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    server.settimeout(0.2)
+    connections: list[str] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            connections.append("connected")
+            conn.close()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], connections
+    stop.set()
+    thread.join()
+    server.close()
+
+
+def test_a_document_that_reaches_for_files_or_the_network_gets_nothing(listener):
+    port, connections = listener
+    attacks = [
+        "file:///etc/passwd",
+        "http://127.0.0.1:9/",
+        f"http://127.0.0.1:{port}/steal.css",
+        f"https://127.0.0.1:{port}/x.png",
+        "https://static.compass.invalid/static/../../../../etc/passwd",
+        "https://static.compass.invalid/static/%2e%2e/%2e%2e/etc/passwd",
+        "https://static.compass.invalid/etc/passwd",
+        "https://evil.example/static/css/report.css",
+        "ftp://127.0.0.1/x",
+    ]
+    html = "<html><head>" + "".join(
+        f'<link rel="stylesheet" href="{u}">' for u in attacks) + (
+        f"<style>@import url('http://127.0.0.1:{port}/import.css');</style></head><body>"
+        '<img src="file:///etc/passwd"><object data="file:///etc/shadow"></object>'
+        '<a rel="attachment" href="file:///etc/passwd">attached</a>'
+        f'<img src="http://127.0.0.1:{port}/pixel.png">'
+        '<img src="/static/../../../etc/passwd"><p>Body text</p></body></html>')
+    rendered = pdf.render_pdf(html)
+    refused = set(rendered.refused)
+    assert {"file:///etc/passwd", "http://127.0.0.1:9/", f"http://127.0.0.1:{port}/pixel.png",
+            f"http://127.0.0.1:{port}/steal.css"} <= refused
+    assert rendered.served == []
+    time.sleep(0.3)
+    assert connections == []  # nothing ever reached the network
+    whole = b"".join([rendered.pdf])
+    assert b"root:x:0:0" not in whole and b"/EmbeddedFile" not in whole
+    assert "Body text" in "".join(text_of(rendered.pdf))
+
+
+def test_fetcher_serves_only_files_inside_static(tmp_path):
+    static = tmp_path / "static"
+    (static / "css").mkdir(parents=True)
+    (static / "css" / "ok.css").write_text("p { color: red }")
+    (tmp_path / "secret.txt").write_text("secret")
+    (static / "css" / "link.css").symlink_to(tmp_path / "secret.txt")
+    fetcher = pdf.StaticOnlyFetcher(static)
+    assert fetcher.fetch(f"{pdf.STATIC_ORIGIN}/static/css/ok.css").read() == b"p { color: red }"
+    for url in (f"{pdf.STATIC_ORIGIN}/static/css/link.css",  # a symlink out of static/
+                f"{pdf.STATIC_ORIGIN}/static/css/../../secret.txt",
+                f"{pdf.STATIC_ORIGIN}/static/css/ok.css?x=1",
+                f"{pdf.STATIC_ORIGIN}/static/css\\ok.css",
+                f"{pdf.STATIC_ORIGIN}/static/",
+                f"{pdf.STATIC_ORIGIN.upper()}:443/static/css/ok.css",
+                "file://" + str(static / "css" / "ok.css"),
+                "data:text/css,p{}"):
+        with pytest.raises(pdf.RefusedURL):
+            fetcher.fetch(url)
+    assert len(fetcher.refused) == 8
+    assert fetcher.served == [f"{pdf.STATIC_ORIGIN}/static/css/ok.css"]
+
+
+def test_rendering_is_bounded_in_time_and_the_renderer_recovers():
+    # About 30,000 table cells: far more than the timeout allows.
+    rows = "".join(f"<tr>{'<td>cell text here</td>' * 30}</tr>" for _ in range(1000))
+    started = time.monotonic()
+    with pytest.raises(pdf.PdfTimeout):
+        pdf.render_pdf(f"<table>{rows}</table>", timeout=1.0)
+    assert time.monotonic() - started < 3.0
+    assert text_of(pdf.render_pdf("<p>still works</p>").pdf) == ["still works"]
+
+
+def test_receipt_has_what_a_receipt_needs(db):
+    order = store.get_order(db, paid_order(db, "standard")["id"])
+    path = documents.ensure_receipt_pdf(db, order, get_settings())
+    [page] = text_of(path.read_bytes())
+    payment = store.paid_payment_for_order(db, order["id"])
+    assert "receipt" in page.lower()
+    for expected in ("AI Readiness Compass", order["order_number"], "Standard",
+                     "$149.00", "USD", payment["payment_intent_id"], "Refund policy",
+                     "7 days", "maria@brightsidedental.example.com"):
+        assert expected in page, expected
+    assert documents.ensure_receipt_pdf(db, order, get_settings()) == path  # rendered once
+
+
+def test_receipt_needs_a_payment(db):
+    from compass import lifecycle
+    from compass.intake import OrderInput
+    from compass.receipts import ReceiptError
+    from compass.tiers import get_tier
+    from tests.fakes.delivery import answers
+
+    order = lifecycle.create_order(db, OrderInput.model_validate(answers()), get_tier("starter"))
+    with pytest.raises(ReceiptError):
+        build_receipt(order, None, None, base_url="https://x.example", support_email="s@x.example")
+    assert "{{" not in receipt_html(build_receipt(
+        order | {"paid_at": "2026-03-01T10:00:00Z"},
+        {"amount_cents": 4900, "currency": "usd", "payment_intent_id": "pi_1"}, None,
+        base_url="https://x.example", support_email="s@x.example"))
