@@ -1,5 +1,5 @@
-# One image runs the whole product: Litestream as PID 1's child-parent, honcho under it,
-# uvicorn (web) and huey (worker) under honcho. Build: `fly deploy` (or `docker build .`).
+# One image runs the whole product: tini (PID 1) → the entrypoint → Litestream → honcho →
+# uvicorn (web) and huey (worker). Build: `fly deploy` (or `docker build .`).
 
 # -- htmx: fetched from the npm registry and checked against the Makefile's pinned sha256.
 FROM python:3.11-slim AS htmx

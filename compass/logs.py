@@ -165,6 +165,7 @@ def configure(process: str, *, level: str | int = "INFO", stream: TextIO | None 
         # The standard library's formatted copy of "event": said once is enough.
         if event_dict.get("message") == event_dict.get("event"):
             event_dict.pop("message", None)
+        event_dict.pop("color_message", None)  # uvicorn's ANSI-coloured duplicate
         return event_dict
 
     formatter = structlog.stdlib.ProcessorFormatter(
