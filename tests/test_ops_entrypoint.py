@@ -64,6 +64,9 @@ def boot(env: dict[str, str], tmp_path, marker: str, *, wait: bool = True
     script.write_text(APP if wait else APP.replace("deadline = time.monotonic() + 20",
                                                    "sys.exit(0)"))
     report = tmp_path / f"{marker}.json"
+    # compass.metrics exports PROMETHEUS_MULTIPROC_DIR into this test process when any
+    # earlier test imported it; the entrypoint must choose its own.
+    env = {k: v for k, v in env.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
     env = env | {"LITESTREAM": litestream(), "LITESTREAM_CONFIG": str(CONFIG),
                  "COMPASS": str(BIN / "compass"),
                  "COMPASS_APP_CMD": f"{sys.executable} {script} {marker} {report}"}
