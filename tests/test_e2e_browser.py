@@ -59,6 +59,8 @@ def test_order_and_watch_the_bar_in_a_phone_sized_browser(tmp_path):
         assert width <= 390, "the status page scrolls sideways on a phone"
 
         page.click('a[href$="/report"]')
+        page.wait_for_url("**/report")
+        page.wait_for_selector(".workflow")  # the click returns before the page has loaded
         assert page.locator(".workflow").count() == 8
         # The deliberate 422 (bad form) and 402 (declined card) are expected; anything else
         # (a CSP refusal, a script error) is not.
