@@ -19,12 +19,13 @@ import logging
 import secrets
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import quote
 
 import sqlite_utils
 from pydantic import ValidationError
 
 from compass import db as store
-from compass import ratelimit
+from compass import notifications, ratelimit
 from compass.intake import COMPANY_SIZES, OrderInput
 from compass.settings import Settings
 
@@ -134,30 +135,56 @@ def _issue_link(db: sqlite_utils.Database, *, purpose: LinkPurpose, email: str,
     return token
 
 
+def _login_message(db: sqlite_utils.Database, settings: Settings, email: str,
+                   next_path: str | None, now: dt.datetime) -> tuple[AccountEmail, str | None]:
+    """(what `email` should receive, the new token or None). In the caller's transaction."""
+    base = settings.BASE_URL.rstrip("/")
+    customer = store.customer_by_email(db, email)
+    if customer is None and not is_admin_email(settings, email):
+        return AccountEmail(kind="login_invitation", to=email, url=f"{base}/order/new"), None
+    token = _issue_link(db, purpose="login", email=email,
+                        customer_id=customer["id"] if customer else None, now=now)
+    store.prune_login_tokens(db, _iso(now - dt.timedelta(days=1)))
+    url = f"{base}/login/{token}"
+    if next_path and safe_next(next_path):
+        url += "?next=" + quote(next_path, safe="/")
+    return AccountEmail(kind="magic_link", to=email, url=url,
+                        name=customer["name"] if customer else ""), token
+
+
 def prepare_login_email(db: sqlite_utils.Database, settings: Settings, email: str, *,
                         next_path: str | None = None,
                         now: dt.datetime | None = None) -> AccountEmail:
-    """What to send to someone who asked to sign in as `email`.
+    """A sign-in link for a customer or an admin, sending nothing (support passes it on);
+    for anyone else the invitation they would be sent, with no link."""
+    with store.transaction(db):
+        message, _ = _login_message(db, settings, email, next_path, now or _now())
+    return message
+
+
+def send_login_email(db: sqlite_utils.Database, settings: Settings, email: str, *,
+                     next_path: str | None = None,
+                     now: dt.datetime | None = None) -> AccountEmail:
+    """Queue what someone who asked to sign in as `email` receives, and return it.
 
     A customer or an admin gets a sign-in link; anyone else gets an invitation to order
-    (so the page they saw could not tell them which it was).
+    (so the page they saw could not tell them which it was). The link's token and its
+    email are written in one transaction; the email is queued once that commits.
     """
-    now = now or _now()
     base = settings.BASE_URL.rstrip("/")
     with store.transaction(db):
-        customer = store.customer_by_email(db, email)
-        if customer is None and not is_admin_email(settings, email):
-            return AccountEmail(kind="login_invitation", to=email, url=f"{base}/order/new")
-        token = _issue_link(db, purpose="login", email=email,
-                            customer_id=customer["id"] if customer else None, now=now)
-        store.prune_login_tokens(db, _iso(now - dt.timedelta(days=1)))
-    url = f"{base}/login/{token}"
-    if next_path and safe_next(next_path):
-        from urllib.parse import quote
-
-        url += "?next=" + quote(next_path, safe="/")
-    return AccountEmail(kind="magic_link", to=email, url=url,
-                        name=customer["name"] if customer else "")
+        message, token = _login_message(db, settings, email, next_path, now or _now())
+        if token is None:
+            notifications.queue_account_email(
+                db, kind="login_invitation", to=email, key=secrets.token_hex(12),
+                context={"order_url": f"{base}/order/new?tier=standard",
+                         "login_url": f"{base}/login"})
+        else:
+            notifications.queue_magic_link(
+                db, to=email, link=message.url,
+                minutes_valid=int(LINK_LIFETIME.total_seconds() // 60),
+                token_key=token_hash(token)[:32])
+    return message
 
 
 def safe_next(path: str | None) -> str | None:
@@ -313,15 +340,20 @@ def update_profile(db: sqlite_utils.Database, customer_id: int, profile: dict[st
 
 def request_email_change(db: sqlite_utils.Database, settings: Settings, customer: dict,
                          new_email: str, *, now: dt.datetime | None = None) -> AccountEmail:
-    """A confirmation link for the new address; nothing changes until it is followed."""
+    """Queue a confirmation link to the new address; nothing changes until it is followed."""
     now = now or _now()
     if new_email == customer["email"]:
         raise AccountError("That is already your email address.")
     with store.transaction(db):
         token = _issue_link(db, purpose="email_change", email=new_email,
                             customer_id=customer["id"], now=now)
-    return AccountEmail(kind="email_change", to=new_email, name=customer["name"],
-                        url=f"{settings.BASE_URL.rstrip('/')}/account/email/{token}")
+        message = AccountEmail(kind="email_change", to=new_email, name=customer["name"],
+                               url=f"{settings.BASE_URL.rstrip('/')}/account/email/{token}")
+        notifications.queue_account_email(
+            db, kind="email_change", to=new_email, key=token_hash(token)[:32],
+            context={"link": message.url, "contact_name": customer["name"],
+                     "minutes_valid": int(LINK_LIFETIME.total_seconds() // 60)})
+    return message
 
 
 def confirm_email_change(db: sqlite_utils.Database, token: str, *,
@@ -411,55 +443,3 @@ def order_again_values(db: sqlite_utils.Database, customer: dict) -> dict[str, s
     values.pop("erased_at", None)
     return values
 
-
-# -- sending the account's emails -------------------------------------------------------------
-
-SUBJECTS: dict[MailKind, str] = {
-    "magic_link": "Your sign-in link for AI Readiness Compass",
-    "login_invitation": "About signing in to AI Readiness Compass",
-    "email_change": "Confirm your new email address for AI Readiness Compass",
-}
-
-
-def send_account_email(db: sqlite_utils.Database, settings: Settings,
-                       message: AccountEmail) -> None:
-    """Send a sign-in link, an invitation to order or an email-change confirmation.
-
-    Logged by kind only: the URL carries a credential.
-    """
-    _write_to_outbox(settings, message)
-    log.info("account email %s queued", message.kind)
-
-
-def _body(message: AccountEmail) -> str:
-    hello = f"Hello {message.name},\n\n" if message.name else "Hello,\n\n"
-    minutes = int(LINK_LIFETIME.total_seconds() // 60)
-    if message.kind == "magic_link":
-        return (hello + "Here is your link to sign in to AI Readiness Compass. It works once, "
-                f"for {minutes} minutes:\n\n{message.url}\n\nIf you did not ask for it, "
-                "ignore this email: nobody can sign in without the link.\n")
-    if message.kind == "email_change":
-        return (hello + "Follow this link to make this your email address for AI Readiness "
-                f"Compass. It works once, for {minutes} minutes:\n\n{message.url}\n\n"
-                "If you did not ask for this, ignore this email and nothing changes.\n")
-    return (hello + "Someone (hopefully you) asked to sign in to AI Readiness Compass with this "
-            "address, but we have no orders for it. Accounts are created with a first "
-            f"report; you can order one here:\n\n{message.url}\n\n"
-            "If you ordered with another address, ask for the link with that one.\n")
-
-
-def _write_to_outbox(settings: Settings, message: AccountEmail) -> None:
-    """Development stand-in until the mail module sends these (one .eml per message)."""
-    from email.message import EmailMessage
-    from email.utils import make_msgid
-
-    mail = EmailMessage()
-    mail["From"] = settings.MAIL_FROM
-    mail["To"] = message.to
-    mail["Subject"] = SUBJECTS[message.kind]
-    mail["Message-ID"] = make_msgid(domain="compass.localhost")
-    mail.set_content(_body(message))
-    outbox = settings.outbox_dir
-    outbox.mkdir(parents=True, exist_ok=True)
-    name = f"{_now():%Y%m%dT%H%M%S%f}-{message.kind}-{secrets.token_hex(4)}.eml"
-    (outbox / name).write_bytes(bytes(mail))

@@ -34,6 +34,9 @@ SUBJECTS: dict[str, str] = {
     "refund_processed": "Refund processed for your AI Readiness Compass order",
     "still_processing": "Your AI Readiness Compass is still being prepared",
     "magic_link": "Your sign-in link for AI Readiness Compass",
+    "login_invitation": "Signing in to AI Readiness Compass",
+    "email_change": "Confirm your new email address for AI Readiness Compass",
+    "revision_ready": "Your revised AI Readiness Compass is ready",
     "daily_summary": "AI Readiness Compass daily summary",
 }
 KINDS = frozenset(SUBJECTS)

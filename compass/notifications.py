@@ -58,7 +58,7 @@ SENDING_LEASE_SECONDS = 600
 # Longer than the longest retry backoff, so the sweeper never jumps a scheduled retry.
 PENDING_GRACE_SECONDS = 900
 # Kinds whose context is a credential: cleared from the row once sent.
-CREDENTIAL_KINDS = frozenset({"magic_link"})
+CREDENTIAL_KINDS = frozenset({"magic_link", "email_change"})
 MAX_ATTACHMENT_BYTES = 15 * 1024 * 1024
 
 REFUND_REASONS = {
@@ -146,6 +146,17 @@ def queue_magic_link(db: sqlite_utils.Database, *, to: str, link: str, minutes_v
     return _queued(db, email_id)
 
 
+def queue_account_email(db: sqlite_utils.Database, *, kind: str, to: str, context: dict,
+                        key: str) -> int | None:
+    """An account email not tied to an order (compass.accounts: sign-in links, invitations
+    to order, new-address confirmations); `key` makes it unique (one email per token)."""
+    email_id = store.insert_email(
+        db, order_id=None, kind=kind, dedupe_key=f"{kind}:{key}", to_address=to,
+        subject=mail.subject_for(kind, context), context_json=json.dumps(context),
+        message_id=mail.message_id_for(f"{kind}.{key}", get_settings()))
+    return _queued(db, email_id)
+
+
 def queue_daily_summary(db: sqlite_utils.Database, *, to: str, day: str,
                         figures: dict[str, object] | Iterable[tuple[str, object]],
                         attention: Iterable[str] = ()) -> int | None:
@@ -224,7 +235,8 @@ def build_message(db: sqlite_utils.Database, row: dict, settings: Settings):
             receipt = documents.ensure_receipt_pdf(db, order, settings)
             context["receipt_filename"] = documents.receipt_filename(order)
             attachments.append(Attachment(context["receipt_filename"], receipt.read_bytes()))
-        elif kind == "report_ready":
+        elif kind in ("report_ready", "revision_ready"):
+            # A revision is delivered like the report: the new version, attached.
             attachments += _report_ready(db, order, settings, context)
         elif kind == "still_processing":
             context |= {"progress_percent": order["progress_percent"],

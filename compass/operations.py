@@ -8,7 +8,6 @@ goes through compass.refunds (one live refund per order, Stripe idempotency keys
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import secrets
 from collections.abc import Callable
@@ -114,23 +113,11 @@ def refund_order(db: sqlite_utils.Database, order: dict, *, admin_email: str,
         if live["status"] == "processing":
             raise ActionRefused(f"Refund {live['id']} is already being made.")
         raise ActionRefused("The order has already been refunded.")
-    if order["status"] not in ("completed", "failed"):
-        raise ActionRefused(f"The order is {order['status']}; only completed or failed "
-                            "orders can be refunded.")
-    with store.transaction(db):
-        payment = store.paid_payment_for_order(db, order["id"])
-        if payment is None:
-            raise ActionRefused("The order has no successful payment to refund.")
-        now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        refund_id = store.insert_refund(
-            db, order_id=order["id"], payment_id=payment["id"],
-            customer_id=order["customer_id"], kind="admin", status="processing",
-            amount_cents=payment["amount_cents"], currency=payment["currency"],
-            reason=(reason or "Refunded by the operator").strip()[:refunds.REASON_MAX],
-            requested_by=f"admin:{admin_email}", requested_at=now, auto_approved=0,
-            decided_by=f"admin:{admin_email}", decided_at=now)
-        refunds._set_key(db, order, refund_id)  # the module's own idempotency key
-        store.after_commit(db, lambda: refunds.dispatch(refund_id))
+    try:
+        refund = refunds.admin_refund(db, order["id"], admin_email=admin_email, reason=reason)
+    except refunds.RefundNotAllowed as refused:
+        raise ActionRefused(str(refused)) from refused
+    refund_id = refund["id"]
     log.warning("order %s: refund %s made by an operator", order["order_number"], refund_id)
     return f"Refund {refund_id} created; the worker is making it."
 

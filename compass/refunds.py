@@ -161,7 +161,8 @@ def approval_rules(order: dict, *, earlier_refunds: int, now: dt.datetime) -> li
     days = age.total_seconds() / 86400 if age is not None else None
     return [
         Rule("within_7_days", age is not None and age < dt.timedelta(days=AUTO_APPROVE_DAYS),
-             f"paid {days:.1f} days ago" if days is not None else "no payment date"),
+             ("paid less than a day ago" if days < 1 else f"paid {days:.1f} days ago")
+             if days is not None else "no payment date"),
         Rule("never_downloaded", downloads == 0,
              "the report PDF was never downloaded" if downloads == 0 else
              f"the report PDF was downloaded {downloads} time{'s' if downloads != 1 else ''}"),

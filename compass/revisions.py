@@ -229,15 +229,21 @@ def versions(db: sqlite_utils.Database, order: dict) -> list[Version]:
 
 
 def deliver(db: sqlite_utils.Database, settings: Settings, revision_id: int) -> None:
-    """The completed revision's PDF (the next report version) and its email."""
+    """The completed revision's PDF (the next report version) and its email (worker only)."""
     revision = store.get_revision(db, revision_id)
     order = store.get_order(db, revision["order_id"]) if revision else None
     if revision is None or order is None or revision["status"] != "completed":
         return
-    try:
-        from compass import documents
+    from compass import documents, notifications
 
+    try:
         documents.store_report_pdf(db, order, settings)
     except Exception:
-        # The browser version is already the new one; the download re-renders when asked.
+        # The browser version is already the new one; the email job renders it if missing.
         log.exception("order %s: could not render the revised PDF", order["order_number"])
+    with store.transaction(db):
+        # Once per order (one revision is included); queued when this commits.
+        notifications.queue_order_email(db, order, "revision_ready", {
+            "notes": revision["notes"], "revision_number": revision["number"],
+            "revision_url": f"{settings.BASE_URL.rstrip('/')}/orders/{order['public_id']}"
+                            "/revision"})

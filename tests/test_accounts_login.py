@@ -94,12 +94,12 @@ def test_links_last_fifteen_minutes(db):
 
     settings = Settings()
     sent = dt.datetime.now(dt.UTC)
-    message = accounts.prepare_login_email(db, settings, EMAIL, now=sent)
+    message = accounts.send_login_email(db, settings, EMAIL, now=sent)
     token = message.url.rsplit("/", 1)[1]
     with pytest.raises(accounts.LinkRejected) as late:
         accounts.sign_in_with_link(db, settings, token, now=sent + dt.timedelta(minutes=15))
     assert late.value.problem == "expired"
-    message = accounts.prepare_login_email(db, settings, EMAIL, now=sent)
+    message = accounts.send_login_email(db, settings, EMAIL, now=sent)
     session = accounts.sign_in_with_link(db, settings, message.url.rsplit("/", 1)[1],
                                          now=sent + dt.timedelta(minutes=14, seconds=59))
     assert session.customer_id is not None
@@ -145,6 +145,12 @@ def test_the_login_answer_is_the_same_for_known_and_unknown_addresses(data_dir):
         assert any("/login/" in t and EMAIL in t for t in texts)
         assert any("/order/new" in t and "nobody@elsewhere.example" in t
                    and "/login/" not in t for t in texts)
+        # Through the email log like every message; the link is cleared once sent.
+        rows = {r["kind"]: r for r in db_of(client).query(
+            "SELECT * FROM emails WHERE order_id IS NULL")}
+        assert set(rows) == {"magic_link", "login_invitation"}
+        assert rows["magic_link"]["status"] == "sent"
+        assert rows["magic_link"]["context_json"] == "{}"
         # And in about the same time (the lookup happens after the answer).
         known_times, unknown_times = [], []
         for i in range(8):
@@ -337,3 +343,17 @@ def test_a_deleted_customers_link_and_session_stop_working(data_dir):
 
         accounts.delete_account(db_of(client), Settings(), customer)
         assert client.get(_link_path(link), follow_redirects=False).status_code in (400, 410)
+
+
+def test_tokens_never_reach_the_logs(data_dir, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    with web_client() as (client, _):
+        _customer_with_order(client)
+        sign_in(client, data_dir, EMAIL)
+        [link] = outbox_links(data_dir)
+        token = link.rsplit("/", 1)[1]
+        session = client.cookies["compass_session"]
+    assert token not in caplog.text
+    assert session.split(".")[0] not in caplog.text

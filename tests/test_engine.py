@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -115,6 +116,17 @@ class CrashAfter:
         await self.inner.aclose()
 
 
+def settled_count(server) -> int:
+    """Requests received once the crashed run's abandoned ones have all arrived."""
+    count, deadline = -1, time.monotonic() + 5
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        if server.request_count == count and server.in_flight == 0:
+            return count
+        count = server.request_count
+    return server.request_count
+
+
 def test_a_restarted_run_does_not_pay_twice_for_finished_calls(db):
     order = example("logistics-firm")
     with running_server() as server:
@@ -126,7 +138,7 @@ def test_a_restarted_run_does_not_pay_twice_for_finished_calls(db):
             run(order, db=db, provider=CrashAfter(anthropic(server), k=4), run_id="crashy")
         finished = [c for c in database.ai_calls_for_run(db, "crashy") if c["status"] == "ok"]
         assert len(finished) >= 3
-        before = server.request_count
+        before = settled_count(server)
         resumed = run(order, db=db, provider=anthropic(server), run_id="crashy")
         assert server.request_count - before == full - len(finished)
         assert resumed["usage"]["calls_reused"] == len(finished)

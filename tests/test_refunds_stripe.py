@@ -90,6 +90,9 @@ def test_an_eligible_request_is_refunded_at_once_and_a_double_submit_makes_one_r
         assert refund["provider"] == "stripe" and refund["attempts"] == 1
         assert store.get_order(db, order["id"])["status"] == "refunded"
         assert store.paid_payment_for_order(db, order["id"])["status"] == "refunded"
+        # The refund email is queued once, with the reason in the customer's terms.
+        [email] = db.query("SELECT * FROM emails WHERE kind = 'refund_processed'")
+        assert json.loads(email["context_json"])["reason"] == "Refund you requested"
         # The PDF is gone for good.
         assert client.get(f"/orders/{order['public_id']}/download").status_code == 410
         # The dashboard says so, and offers no second refund form.
@@ -211,6 +214,10 @@ def test_a_failed_order_is_refunded_without_being_asked(fake_stripe, stripe_env,
     [made] = fake_stripe.refunds.values()
     assert made["amount"] == 14900 and made["reason"] is None
     assert store.get_order(db, order["id"])["status"] == "refunded"
+    kinds = {r["kind"]: r for r in db.query("SELECT * FROM emails")}
+    assert {"processing_failed", "refund_processed"} <= set(kinds)
+    assert json.loads(kinds["refund_processed"]["context_json"])["reason"] == \
+        "We could not produce your report"
     # The worker's job does the same, and is safe to run again.
     from jobs.refunds import process_refund
 

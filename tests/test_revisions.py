@@ -86,6 +86,18 @@ def test_a_premium_customer_revises_the_report_end_to_end(premium_result, tmp_pa
         # The notes reached the model as data inside the proposal request.
         assert revision["base_result_json"] == json.dumps(premium_result)
 
+        # The customer is told, with the new version attached.
+        [email] = db.query("SELECT * FROM emails WHERE kind = 'revision_ready'")
+        from compass import notifications
+
+        assert notifications.deliver(db, email["id"]) == "sent"
+        [sent] = (data_dir / "outbox").glob("*revision_ready*.eml")
+        from email import message_from_bytes, policy
+
+        message = message_from_bytes(sent.read_bytes(), policy=policy.default)
+        assert message["To"] == DANA
+        assert NOTES in message.get_body(("plain",)).get_content()
+        assert [a.get_content_type() for a in message.iter_attachments()] == ["application/pdf"]
         # Its PDF is rendered as the order's newest report version.
         assert store.get_order(db, order["id"])["report_pdf_path"]
         assert client.get(f"/orders/{order['public_id']}/download").status_code == 200

@@ -150,9 +150,7 @@ async def login_submit(request: Request) -> Response:
 
 async def _send_login_email(app, email: str, next_path: str) -> None:
     try:
-        message = accounts.prepare_login_email(app.db, app.settings, email,
-                                               next_path=next_path or None)
-        accounts.send_account_email(app.db, app.settings, message)
+        accounts.send_login_email(app.db, app.settings, email, next_path=next_path or None)
     except Exception:
         log.exception("could not send a sign-in email")
 
@@ -310,11 +308,10 @@ def _change_email(request: Request, customer: dict, raw: str) -> Response:
         if not accounts.links_allowed(app.db, new_email, client_ip(request)):
             raise accounts.AccountError("Too many links were asked for this address in the "
                                         "last hour. Please try again later.")
-        message = accounts.request_email_change(app.db, app.settings, customer, new_email)
+        accounts.request_email_change(app.db, app.settings, customer, new_email)
     except (accounts.InvalidEmail, accounts.AccountError) as exc:
         return _account_page(request, customer, status_code=422, email_error=str(exc),
                              new_email=raw)
-    accounts.send_account_email(app.db, app.settings, message)
     return RedirectResponse("/account?notice=email_sent", status_code=303)
 
 

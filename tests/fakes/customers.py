@@ -108,18 +108,36 @@ def sign_in(client: TestClient, data_dir: Path, email: str) -> None:
     assert response.status_code == 303, response.text
 
 
+# Sent at once, as the worker would, so tests can follow the links in the outbox.
+ACCOUNT_KINDS = frozenset({"magic_link", "login_invitation", "email_change"})
+
+
 class Dispatched:
-    """Stands in for the worker's queue: remembers refunds, revisions and emails queued."""
+    """Stands in for the worker's queue: remembers refunds, revisions and emails queued,
+    and delivers account emails (sign-in links and the like) to the outbox at once."""
 
     def __init__(self) -> None:
         self.refunds: list[int] = []
         self.revisions: list[int] = []
         self.emails: list[int] = []
 
+    def _email(self, email_id: int) -> None:
+        from compass import notifications
+        from compass.settings import get_settings
+
+        self.emails.append(email_id)
+        db = store.open_database(get_settings().db_path)
+        try:
+            row = store.get_email(db, email_id)
+            if row is not None and row["kind"] in ACCOUNT_KINDS:
+                assert notifications.deliver(db, email_id) == "sent"
+        finally:
+            db.conn.close()
+
     def __enter__(self) -> Dispatched:
         from compass import notifications, refunds, revisions
 
-        notifications.set_dispatcher(self.emails.append)
+        notifications.set_dispatcher(self._email)
         refunds.set_dispatcher(self.refunds.append)
         revisions.set_dispatcher(self.revisions.append)
         return self

@@ -233,6 +233,12 @@ class FakeMessagesAPI:
             return len(self._requests)
 
     @property
+    def in_flight(self) -> int:
+        """Requests being answered right now."""
+        with self._lock:
+            return self._in_flight
+
+    @property
     def max_in_flight(self) -> int:
         """Most requests that were being answered at the same moment."""
         with self._lock:
