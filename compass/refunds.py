@@ -32,7 +32,7 @@ import sqlite_utils
 import stripe
 
 from compass import db as store
-from compass import lifecycle
+from compass import lifecycle, notifications
 from compass.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -363,8 +363,16 @@ def approve(db: sqlite_utils.Database, refund_id: int, *, admin_email: str,
 
 
 def deny(db: sqlite_utils.Database, refund_id: int, *, admin_email: str, note: str) -> dict:
-    """An admin turns a request down; `note` is the reason given to the customer."""
-    return _decide(db, refund_id, "denied", admin_email, note)
+    """An admin turns a request down; `note` is the reason, emailed to the customer."""
+    if not note.strip():
+        raise RefundNotAllowed("Give the customer a reason for the refusal.")
+    denied = _decide(db, refund_id, "denied", admin_email, note)
+    with store.transaction(db):
+        order = store.get_order(db, denied["order_id"])
+        assert order is not None
+        notifications.queue_order_email(db, order, "refund_denied",
+                                        {"reason": denied["decision_note"]})
+    return denied
 
 
 def _decide(db: sqlite_utils.Database, refund_id: int, status: str, admin_email: str,

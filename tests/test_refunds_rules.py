@@ -82,6 +82,17 @@ def test_a_denied_request_does_not_count_either(db):
     assert _ask(db, paid_order(db, email=DANA))["status"] == "processing"
 
 
+def test_a_denial_is_emailed_with_its_reason_and_needs_one(db):
+    waiting = _ask(db, paid_order(db, email=DANA, paid_days_ago=30))
+    with pytest.raises(refunds.RefundNotAllowed, match="reason"):
+        refunds.deny(db, waiting["id"], admin_email="ops@compass.example", note="  ")
+    refunds.deny(db, waiting["id"], admin_email="ops@compass.example",
+                 note="The report was used for a month.")
+    [email] = [e for e in db.query("SELECT * FROM emails WHERE kind = 'refund_denied'")]
+    assert email["to_address"] == DANA and email["order_id"] == waiting["order_id"]
+    assert "used for a month" in email["context_json"]
+
+
 def test_the_review_records_who_when_why_and_every_failed_rule(db):
     order = paid_order(db, email=DANA, paid_days_ago=10)
     store.record_download(db, order["id"])
