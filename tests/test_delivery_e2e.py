@@ -9,62 +9,23 @@ links work.
 from __future__ import annotations
 
 import io
-import os
 import re
-import signal
-import subprocess
-import time
 
 import httpx
 import pytest
 from pypdf import PdfReader
 
 from tests.fakes.delivery import ANSWERS
-from tests.fakes.processes import BIN, ROOT, free_port, procfile, read, tail
+from tests.fakes.processes import procfile_stack, read, tail
 from tests.fakes.smtp import smtp_server
 
 
 @pytest.fixture
 def stack(tmp_path):
     with smtp_server() as (mailbox, smtp_port):
-        port = free_port()
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("STRIPE_", "ANTHROPIC_", "SMTP_"))}
-        env |= {"COMPASS_ENV": "development", "COMPASS_DATA_DIR": str(tmp_path / "data"),
-                "BASE_URL": f"http://127.0.0.1:{port}", "PORT": str(port),
-                "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port), "SMTP_SECURITY": "none",
-                "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}", "PYTHONUNBUFFERED": "1"}
-        logs, processes = {}, []
-        for name, command in procfile().items():
-            logs[name] = open(tmp_path / f"{name}.log", "w+")  # noqa: SIM115
-            processes.append(subprocess.Popen(
-                ["/bin/sh", "-c", "exec " + command], cwd=ROOT, env=env, stdout=logs[name],
-                stderr=subprocess.STDOUT, start_new_session=True))
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 20
-            while True:
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "web did not start\n" + tail(logs)
-                time.sleep(0.1)
+        smtp = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port), "SMTP_SECURITY": "none"}
+        with procfile_stack(tmp_path, smtp) as (base, logs):
             yield base, mailbox, logs
-        finally:
-            for process in processes:
-                try:
-                    os.killpg(process.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    continue
-            for process in processes:
-                try:
-                    process.wait(10)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-            for log in logs.values():
-                log.close()
 
 
 def pdf_attachment(message) -> tuple[str, int]:

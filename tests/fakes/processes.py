@@ -44,14 +44,19 @@ def tail(logs: dict) -> str:
 
 
 @contextmanager
-def procfile_stack(tmp_path: Path) -> Iterator[tuple[str, dict]]:
-    """Start every Procfile entry as the environment describes; yield (base URL, logs)."""
+def procfile_stack(tmp_path: Path, extra_env: dict[str, str] | None = None
+                   ) -> Iterator[tuple[str, dict]]:
+    """Start every Procfile entry as the environment describes; yield (base URL, logs).
+
+    `extra_env` adds to the development environment (an SMTP server, for instance).
+    """
     port = free_port()
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("STRIPE_", "ANTHROPIC_", "SMTP_"))}
     env |= {"COMPASS_ENV": "development", "COMPASS_DATA_DIR": str(tmp_path / "data"),
             "BASE_URL": f"http://127.0.0.1:{port}", "PORT": str(port),
             "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}", "PYTHONUNBUFFERED": "1"}
+    env |= extra_env or {}
     logs, processes = {}, []
     for name, command in procfile().items():
         logs[name] = open(tmp_path / f"{name}.log", "w+")  # noqa: SIM115
