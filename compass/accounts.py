@@ -65,9 +65,6 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _iso(moment: dt.datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
 
 def _parse(iso: str) -> dt.datetime:
     return dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
@@ -130,8 +127,8 @@ def _issue_link(db: sqlite_utils.Database, *, purpose: LinkPurpose, email: str,
                 customer_id: int | None, now: dt.datetime) -> str:
     token = new_token()
     store.insert_login_token(db, token_hash=token_hash(token), purpose=purpose, email=email,
-                             customer_id=customer_id, created_at=_iso(now),
-                             expires_at=_iso(now + LINK_LIFETIME))
+                             customer_id=customer_id, created_at=store.iso(now),
+                             expires_at=store.iso(now + LINK_LIFETIME))
     return token
 
 
@@ -144,7 +141,7 @@ def _login_message(db: sqlite_utils.Database, settings: Settings, email: str,
         return AccountEmail(kind="login_invitation", to=email, url=f"{base}/order/new"), None
     token = _issue_link(db, purpose="login", email=email,
                         customer_id=customer["id"] if customer else None, now=now)
-    store.prune_login_tokens(db, _iso(now - dt.timedelta(days=1)))
+    store.prune_login_tokens(db, store.iso(now - dt.timedelta(days=1)))
     url = f"{base}/login/{token}"
     if next_path and safe_next(next_path):
         url += "?next=" + quote(next_path, safe="/")
@@ -207,7 +204,7 @@ def _redeem(db: sqlite_utils.Database, token: str, purpose: LinkPurpose,
         raise LinkRejected("used")
     if _parse(row["expires_at"]) <= now:
         raise LinkRejected("expired")
-    if not store.use_login_token(db, row["id"], _iso(now)):
+    if not store.use_login_token(db, row["id"], store.iso(now)):
         raise LinkRejected("used")
     return row
 
@@ -244,8 +241,8 @@ def _open_session(db: sqlite_utils.Database, customer_id: int | None, email: str
                   now: dt.datetime) -> NewSession:
     token = new_token()
     store.insert_session(db, token_hash=token_hash(token), customer_id=customer_id, email=email,
-                         now=_iso(now), expires_at=_iso(now + SESSION_IDLE_LIFETIME))
-    store.prune_sessions(db, _iso(now - dt.timedelta(days=30)))
+                         now=store.iso(now), expires_at=store.iso(now + SESSION_IDLE_LIFETIME))
+    store.prune_sessions(db, store.iso(now - dt.timedelta(days=30)))
     return NewSession(token=token, customer_id=customer_id, email=email)
 
 
@@ -272,8 +269,8 @@ def session_principal(db: sqlite_utils.Database, settings: Settings, token: str,
         return None
     if now - _parse(row["last_seen_at"]) >= SESSION_TOUCH_INTERVAL:
         with store.transaction(db):
-            store.touch_session(db, row["id"], now=_iso(now),
-                                expires_at=_iso(now + SESSION_IDLE_LIFETIME))
+            store.touch_session(db, row["id"], now=store.iso(now),
+                                expires_at=store.iso(now + SESSION_IDLE_LIFETIME))
     customer = store.get_customer(db, row["customer_id"]) if row["customer_id"] else \
         store.customer_by_email(db, row["email"])  # an admin who has since ordered
     if customer is not None and customer["deleted_at"] is not None:
@@ -412,9 +409,9 @@ def delete_account(db: sqlite_utils.Database, settings: Settings, customer: dict
         erased_input = json.dumps({"company_name": "Deleted customer", "contact_name": "",
                                    "email": placeholder, "company_website": "", "industry": "",
                                    "company_size": "", "prompt": "", "pain_point": "",
-                                   "erased_at": _iso(now)})
+                                   "erased_at": store.iso(now)})
         pdfs = store.anonymise_customer(db, customer["id"], placeholder_email=placeholder,
-                                        order_input_json=erased_input, now=_iso(now))
+                                        order_input_json=erased_input, now=store.iso(now))
     reports = (settings.COMPASS_DATA_DIR / "reports").resolve()
     for relative in pdfs:
         path = (settings.COMPASS_DATA_DIR / relative).resolve()

@@ -21,9 +21,13 @@ import sqlite_utils
 BUSY_TIMEOUT_MS = 5_000
 
 
+def iso(moment: dt.datetime) -> str:
+    """A UTC moment as ISO-8601 with a Z suffix: the format of every stored time."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def now_iso() -> str:
-    """UTC now as ISO-8601 with a Z suffix: the format of every stored time."""
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return iso(dt.datetime.now(dt.UTC))
 
 
 def connect(path: str | Path) -> sqlite_utils.Database:

@@ -14,11 +14,8 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
+from compass import db as store
 from compass.tiers import TIERS
-
-
-def _iso(moment: dt.datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _parse(value: str) -> dt.datetime:
@@ -94,7 +91,7 @@ def _percentile(values: list[float], p: float) -> float | None:
 
 def figures(db: sqlite_utils.Database, since: dt.datetime, until: dt.datetime) -> Figures:
     """Key figures of orders paid (money), finished (quality, speed) and AI spend in the window."""
-    window = {"since": _iso(since), "until": _iso(until)}
+    window = {"since": store.iso(since), "until": store.iso(until)}
     result = Figures(since=window["since"], until=window["until"])
     per_tier = {name: TierFigures(name) for name in TIERS}
 

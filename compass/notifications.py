@@ -265,8 +265,7 @@ def _due_label(order: dict) -> str:
 # -- delivering -------------------------------------------------------------------------------
 
 def _iso_ago(seconds: float) -> str:
-    moment = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return store.iso(dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds))
 
 
 def deliver(db: sqlite_utils.Database, email_id: int, settings: Settings | None = None) -> str:

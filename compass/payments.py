@@ -293,7 +293,7 @@ async def start_checkout(db: sqlite_utils.Database, gateway: CheckoutGateway,
 
 
 def _iso(unix: int | float) -> str:
-    return dt.datetime.fromtimestamp(unix, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return store.iso(dt.datetime.fromtimestamp(unix, dt.UTC))
 
 
 def _order_for_session(db: sqlite_utils.Database, session: dict) -> tuple[dict | None, dict | None]:

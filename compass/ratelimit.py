@@ -20,15 +20,12 @@ class Limit:
 ORDERS_PER_IP = Limit("orders_per_ip", 5, dt.timedelta(hours=1))
 
 
-def _iso(moment: dt.datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
 
 def allowed(db: sqlite_utils.Database, limit: Limit, key: str,
             now: dt.datetime | None = None) -> bool:
     """True when `key` has room for one more hit in the window (read-only)."""
     now = now or dt.datetime.now(dt.UTC)
-    return store.count_rate_limit_hits(db, limit.bucket, key, _iso(now - limit.window)) \
+    return store.count_rate_limit_hits(db, limit.bucket, key, store.iso(now - limit.window)) \
         < limit.max_hits
 
 
@@ -36,11 +33,11 @@ def hit(db: sqlite_utils.Database, limit: Limit, key: str,
         now: dt.datetime | None = None) -> bool:
     """Count one hit if there is room and say whether there was, atomically across processes."""
     now = now or dt.datetime.now(dt.UTC)
-    since = _iso(now - limit.window)
+    since = store.iso(now - limit.window)
     with store.transaction(db):
         if store.count_rate_limit_hits(db, limit.bucket, key, since) >= limit.max_hits:
             return False
-        store.add_rate_limit_hit(db, limit.bucket, key, _iso(now))
+        store.add_rate_limit_hit(db, limit.bucket, key, store.iso(now))
         # Old hits only ever matter for one window; dropping them keeps the table small.
-        store.prune_rate_limit_hits(db, _iso(now - 2 * limit.window))
+        store.prune_rate_limit_hits(db, store.iso(now - 2 * limit.window))
     return True

@@ -38,9 +38,6 @@ ABANDONED_CHECKOUT_HOURS = 24
 Enqueue = Callable[[int, str], None]
 
 
-def _iso(moment: dt.datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -65,7 +62,7 @@ def orphaned_orders(db: sqlite_utils.Database, *, now: dt.datetime | None = None
     with no lease (given back at shutdown or after a crash) — each quiet for `grace_seconds`.
     """
     now = now or _now()
-    now_iso, quiet = _iso(now), _iso(now - dt.timedelta(seconds=grace_seconds))
+    now_iso, quiet = store.iso(now), store.iso(now - dt.timedelta(seconds=grace_seconds))
     return list(db.query(
         "SELECT id, public_id, order_number, tier, status, lease_owner, lease_expires_at"
         " FROM orders WHERE status IN ('paid', 'processing')"
@@ -98,7 +95,7 @@ def expire_abandoned_checkouts(db: sqlite_utils.Database, *, now: dt.datetime | 
     An order whose checkout was retried counts from its newest session; one with a
     payment that is processing (a bank debit) or succeeded is left to the webhook.
     """
-    before = _iso((now or _now()) - dt.timedelta(hours=after_hours))
+    before = store.iso((now or _now()) - dt.timedelta(hours=after_hours))
     rows = list(db.query(
         "SELECT o.id, o.order_number FROM orders o WHERE o.status = 'payment_pending'"
         " AND o.created_at < :before AND NOT EXISTS (SELECT 1 FROM payments p"
@@ -122,7 +119,7 @@ def overdue_half_way(db: sqlite_utils.Database, *, now: dt.datetime | None = Non
     now = now or _now()
     found: list[dict] = []
     for tier in TIERS.values():
-        cutoff = _iso(now - dt.timedelta(hours=tier.delivery_hours / 2))
+        cutoff = store.iso(now - dt.timedelta(hours=tier.delivery_hours / 2))
         found += db.query(
             "SELECT * FROM orders o WHERE o.tier = :tier AND o.status IN ('paid', 'processing')"
             " AND o.paid_at < :cutoff AND NOT EXISTS (SELECT 1 FROM emails e"

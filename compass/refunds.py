@@ -145,9 +145,6 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _iso(moment: dt.datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
 
 def _parse(iso: str) -> dt.datetime:
     return dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
@@ -256,14 +253,14 @@ def request_refund(db: sqlite_utils.Database, order_id: int, *, customer_id: int
             db, order_id=order_id, payment_id=payment["id"], customer_id=customer_id,
             kind="customer_request", status="processing" if automatic else "pending_review",
             amount_cents=payment["amount_cents"], currency=payment["currency"], reason=reason,
-            requested_by=f"customer:{customer_id}", requested_at=_iso(now),
+            requested_by=f"customer:{customer_id}", requested_at=store.iso(now),
             auto_approved=int(automatic), rules_json=json.dumps([asdict(r) for r in verdict.rules]),
             review_reason="" if automatic else review_reason(verdict.rules),
             days_since_payment=round((now - paid_at).total_seconds() / 86400, 3)
             if paid_at else None,
             downloads_at_request=int(order.get("downloads_count") or 0),
             decided_by="automatic" if automatic else None,
-            decided_at=_iso(now) if automatic else None)
+            decided_at=store.iso(now) if automatic else None)
         _set_key(db, order, refund_id)
         refund = store.get_refund(db, refund_id)
     assert refund is not None
@@ -294,8 +291,8 @@ def _refund_failed_order(db: sqlite_utils.Database, order: dict, from_status: st
         kind="processing_failed", status="processing", amount_cents=payment["amount_cents"],
         currency=payment["currency"],
         reason="We could not produce a report that passed our quality review.",
-        requested_by="system", requested_at=_iso(now), auto_approved=1,
-        decided_by="automatic", decided_at=_iso(now))
+        requested_by="system", requested_at=store.iso(now), auto_approved=1,
+        decided_by="automatic", decided_at=store.iso(now))
     _set_key(db, order, refund_id)
     store.after_commit(db, lambda: dispatch(refund_id))
 
@@ -534,7 +531,7 @@ async def retry_stuck(db: sqlite_utils.Database, settings: Settings, *,
     """Finish approved refunds nobody is working on (the reconciler calls this)."""
     now = now or _now()
     done = []
-    for refund_id in store.refunds_to_retry(db, attempted_before=_iso(now - RETRY_AFTER)):
+    for refund_id in store.refunds_to_retry(db, attempted_before=store.iso(now - RETRY_AFTER)):
         try:
             done.append(await process(db, settings, refund_id))
         except Exception:

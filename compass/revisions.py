@@ -140,7 +140,7 @@ async def run_revision(db: sqlite_utils.Database, revision_id: int, *, provider:
         if revision is None:
             return "missing"
         if not store.claim_revision(db, revision_id, now=store.now_iso(),
-                                    stale_before=_iso(now - STALE_AFTER)):
+                                    stale_before=store.iso(now - STALE_AFTER)):
             return f"not_runnable:{revision['status']}"
         order = store.get_order(db, revision["order_id"])
     assert order is not None
@@ -186,9 +186,6 @@ def _fail(db: sqlite_utils.Database, revision_id: int, reason: str) -> None:
                               completed_at=store.now_iso())
     log.warning("revision %s failed: %s", revision_id, reason)
 
-
-def _iso(moment: dt.datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def history(db: sqlite_utils.Database, order: dict) -> list[dict]:

@@ -48,8 +48,7 @@ def resume_stalled_revisions() -> int:
     db = store.open_database(get_settings().db_path)
     try:
         stale = dt.datetime.now(dt.UTC) - revisions.STALE_AFTER
-        found = store.revisions_to_resume(db, stale_before=stale.strftime(
-            "%Y-%m-%dT%H:%M:%S.%fZ"))
+        found = store.revisions_to_resume(db, stale_before=store.iso(stale))
     finally:
         db.conn.close()
     for revision_id in found:

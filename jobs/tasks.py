@@ -39,8 +39,7 @@ Engine = Callable[..., Awaitable[dict]]
 
 
 def _iso_in(seconds: float) -> str:
-    moment = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return store.iso(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds))
 
 
 def worker_id() -> str:

@@ -6,6 +6,7 @@ import pytest
 
 from compass import db as database
 from compass.settings import get_settings
+from tests.fakes.stripe_api import FakeStripe
 
 ENV_VARS = (
     "COMPASS_ENV", "BASE_URL", "SECRET_KEY", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
@@ -30,3 +31,17 @@ def db(tmp_path):
     database_ = database.open_database(tmp_path / "data" / "compass.db")
     yield database_
     database_.conn.close()
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    """The COMPASS_DATA_DIR every test runs with (see isolated_environment)."""
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def fake_stripe():
+    """A local server speaking Stripe's API, for the official SDK to talk to."""
+    fake = FakeStripe().start()
+    yield fake
+    fake.stop()

@@ -21,11 +21,6 @@ def queue():
         yield dispatched
 
 
-@pytest.fixture
-def data_dir(tmp_path):
-    return tmp_path / "data"
-
-
 def test_the_dashboard_lists_every_order_newest_first_with_its_links(data_dir):
     with web_client() as (client, _):
         db = db_of(client)

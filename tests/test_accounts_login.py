@@ -23,11 +23,6 @@ def queue():
         yield dispatched
 
 
-@pytest.fixture
-def data_dir(tmp_path):
-    return tmp_path / "data"
-
-
 def _link_path(link: str) -> str:
     return "/" + link.split("/", 3)[3]
 

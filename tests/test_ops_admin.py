@@ -20,11 +20,6 @@ def dispatched():
         yield recorded
 
 
-@pytest.fixture
-def data_dir(tmp_path):
-    return tmp_path / "data"
-
-
 def test_anonymous_visitors_and_customers_get_404(data_dir):
     with web_client(ADMIN_EMAILS=ADMIN) as (client, queue):
         order = paid_order(db_of(client), email=CUSTOMER)

@@ -9,15 +9,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from compass import db as store
-from tests.fakes.stripe_api import API_KEY, FakeStripe
+from tests.fakes.stripe_api import API_KEY
 from tests.fakes.web_app import csrf_from, db_of, place_order, web_client
-
-
-@pytest.fixture
-def fake_stripe():
-    fake = FakeStripe().start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

@@ -29,21 +29,9 @@ def queue():
 
 
 @pytest.fixture
-def fake_stripe():
-    fake = FakeStripe().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
 def stripe_env(fake_stripe):
     return {"STRIPE_SECRET_KEY": API_KEY, "STRIPE_API_BASE": fake_stripe.base_url,
             "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET}
-
-
-@pytest.fixture
-def data_dir(tmp_path):
-    return tmp_path / "data"
 
 
 def _refund_posts(fake: FakeStripe) -> list:

@@ -295,9 +295,8 @@ async def _synthesis(run: Run, customer: dict, brief: Brief, research: Research,
 
     async def timed_call(phase: str, request: ModelRequest):
         nonlocal finished
-        started = time.perf_counter()
-        value = await run.call(request, expected_names=names)
-        run.timings[phase] = round(run.timings.get(phase, 0.0) + time.perf_counter() - started, 4)
+        with run.timed(phase):
+            value = await run.call(request, expected_names=names)
         finished += 1
         await run.progress(74 + finished * 6, phase, "Writing your roadmap and recommendations")
         return value
