@@ -1,12 +1,26 @@
 # `make run` and `make test` work on a fresh clone: they create the virtualenv, install the
-# pinned dependencies and, when run as root, the Debian packages the product needs.
+# locked dependencies (uv.lock, with hashes) and, when run as root, the Debian packages the
+# product needs.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 export COMPASS_DATA_DIR ?= data
 export PORT ?= 8000
+
+# uv installs from uv.lock. Pinned like every other tool: the copy on PATH is used only when
+# it is exactly this version, otherwise this version is installed from PyPI into .tools/.
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+# uv uses the machine's python3 and never downloads an interpreter of its own.
+export UV_PYTHON ?= $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
+# One stamp per state of the lock: a second `make run` or `make test` installs nothing.
+# `run` installs the runtime dependencies only; `test` adds the dev extra (pytest, playwright,
+# moto, ...), which `run` then keeps rather than reinstalling.
+LOCK_HASH := $(shell cat pyproject.toml uv.lock | sha256sum | cut -c1-12)
+RUN_STAMP := $(VENV)/.installed-run-$(LOCK_HASH)
+DEV_STAMP := $(VENV)/.installed-dev-$(LOCK_HASH)
 
 # WeasyPrint's libraries, a font, the sqlite3 CLI for operators.
 # chromium: the browser test (tests/test_e2e_browser.py); wrk: bench/web.py.
@@ -17,13 +31,31 @@ HTMX_VERSION := 2.0.11
 HTMX_SHA256 := 165a2655073e9e6e55e307a7c74e8ebcdb76afb7701f9c16cfd106a13add408e
 HTMX := static/vendor/htmx.min.js
 
-.PHONY: run test lint bench system-deps clean htmx
+.PHONY: run test lint bench system-deps clean htmx lock
 
-$(STAMP): pyproject.toml
+$(UV):
+	@mkdir -p $(dir $(UV))
+	@if [ "$$(uv --version 2>/dev/null | cut -d' ' -f2)" = "$(UV_VERSION)" ]; then \
+	  ln -sf "$$(command -v uv)" $(UV); \
+	else \
+	  echo "Installing uv $(UV_VERSION) from PyPI into .tools/"; \
+	  $(PYTHON) -m venv .tools/venv && .tools/venv/bin/pip install --quiet uv==$(UV_VERSION) \
+	  && ln -sf ../venv/bin/uv $(UV); \
+	fi
+
+$(RUN_STAMP): pyproject.toml uv.lock | $(UV)
 	@$(MAKE) --no-print-directory system-deps
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(UV) sync --quiet --frozen
 	@rm -f $(VENV)/.installed-* && touch $@
+
+$(DEV_STAMP): pyproject.toml uv.lock | $(UV)
+	@$(MAKE) --no-print-directory system-deps
+	$(UV) sync --quiet --frozen --extra dev
+	@rm -f $(VENV)/.installed-* && touch $@ $(RUN_STAMP)
+
+# After changing dependencies in pyproject.toml: refresh the lock (then commit both).
+lock: | $(UV)
+	$(UV) lock
 
 system-deps:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -47,21 +79,21 @@ $(HTMX):
 	mkdir -p $(dir $(HTMX)) && cp "$$tmp/package/dist/htmx.min.js" $(HTMX) && \
 	echo "htmx $(HTMX_VERSION) verified and installed in $(HTMX)"
 
-run: $(STAMP) $(HTMX)
+run: $(RUN_STAMP) $(HTMX)
 	$(BIN)/compass migrate
 	@echo "AI Readiness Compass: open http://127.0.0.1:$(PORT)  (data in $(COMPASS_DATA_DIR))"
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start -f Procfile
 
-test: $(STAMP) $(HTMX)
+test: $(DEV_STAMP) $(HTMX)
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q -n 2
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check . || true
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .tools .pytest_cache .ruff_cache
