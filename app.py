@@ -18,6 +18,7 @@ from compass import db as store
 from compass import logs, payments
 from compass.payments import Enqueue
 from compass.settings import Settings, get_settings
+from compass.templating import STATIC_DIR
 from compass.web import (
     accounts,
     admin,
@@ -31,7 +32,7 @@ from compass.web import (
     status,
     webhooks,
 )
-from compass.web.common import ROOT, AppState, error_page, not_found
+from compass.web.common import AppState, error_page, not_found
 from compass.web.ops import RequestContext
 from compass.web.security import SecurityHeaders
 
@@ -88,7 +89,7 @@ def routes(settings: Settings) -> list[Route | Mount]:
         Route("/checkout/success", checkout.success),
         Route("/checkout/cancel", checkout.cancel),
         Route("/api/webhooks/stripe", webhooks.stripe_webhook, methods=["POST"]),
-        Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     if not settings.is_production:
         # Development only: in production these paths do not exist (404).

@@ -12,9 +12,16 @@ from pathlib import Path
 
 import jinja2
 
+# The directory holding the `compass` package (the repository, or site-packages).
 ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES_DIR = ROOT / "templates"
-STATIC_DIR = ROOT / "static"
+# templates/ and static/ live at the top of the repository. A wheel carries them inside the
+# package (compass/_data/, see pyproject's force-include), because an installed package has
+# no repository beside it; a checkout or an editable install has no _data/ and uses the
+# top level. Never the working directory: the processes may start anywhere.
+_SHIPPED = Path(__file__).resolve().parent / "_data"
+ASSETS_ROOT = _SHIPPED if (_SHIPPED / "templates").is_dir() else ROOT
+TEMPLATES_DIR = ASSETS_ROOT / "templates"
+STATIC_DIR = ASSETS_ROOT / "static"
 
 
 def money(cents: int, currency: str = "usd") -> str:

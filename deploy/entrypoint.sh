@@ -13,7 +13,17 @@
 #   LITESTREAM         the litestream binary (default: found on PATH)
 #   COMPASS            the compass CLI (default: found on PATH)
 #   COMPASS_APP_CMD    what to run under Litestream (default: honcho over the Procfile)
+#   COMPASS_RUN_AS     started as root, hand the data directory to this user and continue
+#                      as that user (the image sets it: Fly mounts volumes root-owned)
 set -eu
+
+if [ -n "${COMPASS_RUN_AS:-}" ] && [ "$(id -u)" = 0 ]; then
+    data=${COMPASS_DATA_DIR:-/data}
+    mkdir -p "$data"
+    chown -R "$COMPASS_RUN_AS:$COMPASS_RUN_AS" "$data"
+    exec setpriv --reuid="$COMPASS_RUN_AS" --regid="$COMPASS_RUN_AS" --init-groups \
+        env HOME="$data" "$0" "$@"
+fi
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 : "${COMPASS_DATA_DIR:=/data}"

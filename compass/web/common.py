@@ -5,7 +5,6 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import sqlite_utils
@@ -16,10 +15,10 @@ from starlette.templating import Jinja2Templates
 
 from compass.payments import CheckoutGateway, Enqueue
 from compass.settings import Settings
+from compass.templating import TEMPLATES_DIR
 from compass.tiers import TIERS
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-templates = Jinja2Templates(directory=ROOT / "templates")  # autoescape is on for .html
+templates = Jinja2Templates(directory=TEMPLATES_DIR)  # autoescape is on for .html
 templates.env.globals["tiers"] = TIERS
 
 CSRF_COOKIE = "compass_csrf"

@@ -44,24 +44,26 @@ def tail(logs: dict) -> str:
 
 
 @contextmanager
-def procfile_stack(tmp_path: Path, extra_env: dict[str, str] | None = None
-                   ) -> Iterator[tuple[str, dict]]:
+def procfile_stack(tmp_path: Path, extra_env: dict[str, str] | None = None, *,
+                   cwd: Path = ROOT, bin_dir: Path = BIN) -> Iterator[tuple[str, dict]]:
     """Start every Procfile entry as the environment describes; yield (base URL, logs).
 
     `extra_env` adds to the development environment (an SMTP server, for instance).
+    `cwd` and `bin_dir` run the commands elsewhere, e.g. from an installed wheel's
+    virtualenv in a directory holding no source.
     """
     port = free_port()
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("STRIPE_", "ANTHROPIC_", "SMTP_"))}
     env |= {"COMPASS_ENV": "development", "COMPASS_DATA_DIR": str(tmp_path / "data"),
             "BASE_URL": f"http://127.0.0.1:{port}", "PORT": str(port),
-            "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}", "PYTHONUNBUFFERED": "1"}
+            "PATH": f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", "PYTHONUNBUFFERED": "1"}
     env |= extra_env or {}
     logs, processes = {}, []
     for name, command in procfile().items():
         logs[name] = open(tmp_path / f"{name}.log", "w+")  # noqa: SIM115
         processes.append(subprocess.Popen(
-            ["/bin/sh", "-c", "exec " + command], cwd=ROOT, env=env, stdout=logs[name],
+            ["/bin/sh", "-c", "exec " + command], cwd=cwd, env=env, stdout=logs[name],
             stderr=subprocess.STDOUT, start_new_session=True))
     base = f"http://127.0.0.1:{port}"
     try:
