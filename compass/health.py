@@ -4,6 +4,9 @@
   its volume has room;
 - every migration this code knows is applied;
 - the queue file answers;
+- every template compiles, the emails' and the PDF's among them (a missing or broken
+  template would fail every email while orders still complete);
+- the PDF renderer answers: it renders a one-page document within a few seconds;
 - the worker is alive: it rewrites a small heartbeat file every few seconds
   (jobs/reconciler.py), and a heartbeat older than HEARTBEAT_STALE_SECONDS means no
   worker is running — paid orders would wait.
@@ -23,14 +26,31 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import jinja2
 import sqlite_utils
 
 from compass import db as store
+from compass import mail, pdf, templating
 from compass.settings import Settings
+from compass.templating import TEMPLATES_DIR
 
 HEARTBEAT_INTERVAL_SECONDS = 10.0
 HEARTBEAT_STALE_SECONDS = 60.0
 MIN_FREE_BYTES = 100 * 1024 * 1024
+# The probe document: small, but through the real helper process and WeasyPrint.
+RENDER_PROBE = "<!doctype html><title>ready</title><p>ready</p>"
+# A render takes well under a second; the helper's first start (importing WeasyPrint) takes
+# about 1.5 s, but half a minute on an overloaded machine: allowed, so a slow start is not
+# mistaken for a broken renderer (which answers with an error at once, or not at all).
+RENDER_TIMEOUT_SECONDS = 10.0
+RENDER_STARTUP_SECONDS = 50.0
+# What the worker cannot deliver without: every email and the report's PDF. Rendered by
+# templating's environment (the worker's), so an unknown filter counts as broken too.
+DOCUMENT_TEMPLATES = (
+    *(f"emails/{kind}.{ext}" for kind in sorted(mail.KINDS) for ext in ("txt", "html")),
+    "report/print.html",
+)
+PAGE_TEMPLATES = ("report/page.html", "order_form.html", "error.html")
 
 
 def heartbeat_path(settings: Settings) -> Path:
@@ -119,6 +139,40 @@ def check_worker(settings: Settings, *, now: float | None = None,
     return Check("worker", True, f"heartbeat {age:.0f} s ago (pid {beat.get('pid')})")
 
 
+def check_templates(directory: Path | None = None) -> Check:
+    """The required templates exist and every template under `directory` parses; the
+    emails' and the PDF's compile in the environment that renders them."""
+    documents = templating.make_environment(directory or TEMPLATES_DIR)
+    try:
+        names = documents.list_templates()
+        missing = [n for n in (*DOCUMENT_TEMPLATES, *PAGE_TEMPLATES) if n not in names]
+        if missing:
+            more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+            return Check("templates", False, f"missing: {', '.join(missing[:3])}{more}")
+        for name in names:
+            # Pages use the web's filters, unknown here: parsing finds their syntax errors.
+            source, filename, _ = documents.loader.get_source(documents, name)
+            documents.parse(source, name, filename)
+        for name in DOCUMENT_TEMPLATES:
+            documents.get_template(name)
+    except jinja2.TemplateSyntaxError as exc:
+        return Check("templates", False, f"{exc.name}:{exc.lineno}: {exc.message}")
+    except Exception as exc:  # any failure to load means the worker cannot render mail
+        return Check("templates", False, f"cannot load: {exc}")
+    return Check("templates", True, f"{len(names)} parsed")
+
+
+def check_renderer() -> Check:
+    try:
+        rendered = pdf.render_pdf(RENDER_PROBE, timeout=RENDER_TIMEOUT_SECONDS,
+                                  startup_allowance=RENDER_STARTUP_SECONDS)
+    except pdf.PdfError as exc:
+        return Check("pdf", False, str(exc))
+    if rendered.pages != 1:
+        return Check("pdf", False, f"the probe rendered {rendered.pages} pages, not 1")
+    return Check("pdf", True, f"rendered in {rendered.seconds:.2f} s")
+
+
 def readiness(settings: Settings) -> list[Check]:
     """Every check, each with what it found. Blocking: call it from a thread."""
     if not settings.db_path.exists():
@@ -129,4 +183,5 @@ def readiness(settings: Settings) -> list[Check]:
             checks = [check_database(db, settings.COMPASS_DATA_DIR), check_migrations(db)]
         finally:
             db.conn.close()
-    return [*checks, check_queue(settings), check_worker(settings)]
+    return [*checks, check_queue(settings), check_worker(settings), check_templates(),
+            check_renderer()]

@@ -172,15 +172,15 @@ def serve() -> None:
 class _Renderer:
     """This process's helper, started on first use and restarted if it dies or hangs."""
 
-    def __init__(self) -> None:
+    def __init__(self, command: list[str] | None = None) -> None:
         self._lock = threading.Lock()
         self._helper: subprocess.Popen[bytes] | None = None
+        self._command = command or [sys.executable, "-m", "compass.pdf", "--serve"]
 
     def _ensure_helper(self) -> subprocess.Popen[bytes]:
         if self._helper is None or self._helper.poll() is not None:
-            self._helper = subprocess.Popen(
-                [sys.executable, "-m", "compass.pdf", "--serve"],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT)
+            self._helper = subprocess.Popen(  # noqa: S603 - our own helper; tests swap it
+                self._command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT)
         return self._helper
 
     def _stop_helper(self) -> None:
@@ -189,7 +189,8 @@ class _Renderer:
             self._helper.wait()
             self._helper = None
 
-    def render(self, html: str, timeout: float) -> Rendered:
+    def render(self, html: str, timeout: float, *,
+               startup_allowance: float = HELPER_STARTUP_SECONDS) -> Rendered:
         with self._lock, tempfile.TemporaryDirectory(prefix="compass-pdf-") as directory:
             work = Path(directory)
             (work / "in.html").write_text(html, encoding="utf-8")
@@ -204,7 +205,7 @@ class _Renderer:
                 raise PdfError("the PDF renderer was not running") from None
             # The helper enforces `timeout`; this margin covers its own start-up (importing
             # WeasyPrint) and a helper that hangs, which is then replaced.
-            answer = _read_line(helper.stdout.fileno(), timeout + HELPER_STARTUP_SECONDS)
+            answer = _read_line(helper.stdout.fileno(), timeout + startup_allowance)
             if answer is None:
                 self._stop_helper()
                 raise PdfTimeout(f"the PDF renderer did not answer within {timeout:g} s")
@@ -244,9 +245,11 @@ def _read_line(fd: int, timeout: float) -> str | None:
 _renderer = _Renderer()
 
 
-def render_pdf(html: str, *, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> Rendered:
-    """Render `html` in a child process; PdfTimeout after `timeout` seconds of wall clock."""
-    return _renderer.render(html, timeout)
+def render_pdf(html: str, *, timeout: float = DEFAULT_TIMEOUT_SECONDS,
+               startup_allowance: float = HELPER_STARTUP_SECONDS) -> Rendered:
+    """Render `html` in a child process; PdfTimeout after `timeout` seconds of wall clock
+    (plus `startup_allowance` when the helper process has to start first)."""
+    return _renderer.render(html, timeout, startup_allowance=startup_allowance)
 
 
 if __name__ == "__main__":

@@ -33,8 +33,13 @@ def money(cents: int, currency: str = "usd") -> str:
 
 @functools.cache
 def environment() -> jinja2.Environment:
+    return make_environment(TEMPLATES_DIR)
+
+
+def make_environment(directory: Path) -> jinja2.Environment:
+    """The documents' Jinja2 environment over `directory` (readiness checks other folders)."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        loader=jinja2.FileSystemLoader(directory),
         autoescape=jinja2.select_autoescape(("html", "xml"), default_for_string=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
