@@ -30,7 +30,7 @@ import jinja2
 import sqlite_utils
 
 from compass import db as store
-from compass import mail, pdf, templating
+from compass import mail, templating
 from compass.settings import Settings
 from compass.templating import TEMPLATES_DIR
 
@@ -163,6 +163,10 @@ def check_templates(directory: Path | None = None) -> Check:
 
 
 def check_renderer() -> Check:
+    # Imported here: WeasyPrint costs the web process seconds and megabytes at start-up,
+    # and only the renderer's helper process needs it.
+    from compass import pdf
+
     try:
         rendered = pdf.render_pdf(RENDER_PROBE, timeout=RENDER_TIMEOUT_SECONDS,
                                   startup_allowance=RENDER_STARTUP_SECONDS)
