@@ -14,8 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from compass import db as store
-from compass import logs, payments
+from compass import logs, payments, store
 from compass.payments import Enqueue
 from compass.settings import Settings, get_settings
 from compass.templating import STATIC_DIR

@@ -32,8 +32,7 @@ sys.path.insert(0, str(ROOT))
 def premium_order(data_dir: Path) -> tuple[dict, dict]:
     """A completed premium order with the offline engine's real result (no PDF yet)."""
     os.environ["COMPASS_DATA_DIR"] = str(data_dir)
-    from compass import db as store
-    from compass import lifecycle, notifications
+    from compass import lifecycle, notifications, store
     from compass.engine import run_engine
     from compass.engine.offline import OfflineProvider
     from compass.intake import OrderInput
@@ -75,12 +74,11 @@ def bench_render(order: dict, result: dict, renders: int) -> dict:
 
 def bench_download(data_dir: Path, order: dict, duration: int, connections: int) -> dict:
     from bench.web import free_port, run_python_client, run_wrk, serve, wait_up
-    from compass import db as store
-    from compass import documents
+    from compass import documents, store
     from compass.settings import Settings
 
     db = store.open_database(data_dir / "compass.db")
-    documents.store_report_pdf(db, store.get_order(db, order["id"]), Settings())
+    documents.store_report_pdf(db, store.orders.get(db, order["id"]), Settings())
     db.conn.close()
     port = free_port()
     env = {k: v for k, v in os.environ.items()
@@ -97,9 +95,9 @@ def bench_download(data_dir: Path, order: dict, duration: int, connections: int)
         server.terminate()
         server.wait(10)
     db = store.open_database(data_dir / "compass.db")
-    numbers["report_versions"] = len(store.report_versions(db, order["id"]))
-    numbers["downloads_counted"] = store.get_order(db, order["id"])["downloads_count"]
-    numbers["pdf_bytes"] = (data_dir / store.get_order(db, order["id"])["report_pdf_path"]
+    numbers["report_versions"] = len(store.reports.versions(db, order["id"]))
+    numbers["downloads_counted"] = store.orders.get(db, order["id"])["downloads_count"]
+    numbers["pdf_bytes"] = (data_dir / store.orders.get(db, order["id"])["report_pdf_path"]
                             ).stat().st_size
     db.conn.close()
     return numbers

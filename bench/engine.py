@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # for tests.fakes
 
-from compass import db as database  # noqa: E402
+from compass import store  # noqa: E402
 from compass.engine import run_engine  # noqa: E402
 from compass.engine.anthropic_provider import AnthropicProvider  # noqa: E402
 from compass.engine.provider import ModelRequest, ModelResponse  # noqa: E402
@@ -115,11 +115,11 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        db = database.open_database(Path(tmp) / "bench.db")
+        db = store.open_database(Path(tmp) / "bench.db")
         with running_server(latency=args.latency) as server:
             premium_run(server.base_url, db, "warm-up", args.example)  # imports, connections
             wall = premium_run(server.base_url, db, "timed", args.example)
-        timed = database.ai_calls_for_run(db, "timed")
+        timed = store.ai_calls.for_run(db, "timed")
         rounds = critical_rounds(timed)
         ideal = rounds * args.latency
 
@@ -127,8 +127,8 @@ def main() -> None:
             premium_run(server.base_url, db, "cached", args.example)
         with running_server() as server:
             premium_run(server.base_url, db, "uncached", args.example, caching=False)
-        cached = database.ai_calls_for_run(db, "cached")
-        uncached = database.ai_calls_for_run(db, "uncached")
+        cached = store.ai_calls.for_run(db, "cached")
+        uncached = store.ai_calls.for_run(db, "uncached")
 
     def samples(calls: list[dict]) -> list[dict]:
         return [c for c in calls if c["phase"] == "sample"]

@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from compass import db as store  # noqa: E402
+from compass import clock, store  # noqa: E402
 from tests.fakes.litestream_tools import (  # noqa: E402
     file_env,
     moto_s3,
@@ -49,18 +49,18 @@ from tests.fakes.litestream_tools import (  # noqa: E402
 
 def write_order(db, n: int) -> None:
     with store.transaction(db):
-        customer = store.upsert_customer(
+        customer = store.customers.upsert(
             db, email=f"owner{n}@example.com", name="Owner", company_name=f"Firm {n}",
             company_website="https://example.com", industry="retail", company_size="11-50")
-        order_id = store.insert_order(
+        order_id = store.orders.insert(
             db, public_id=f"pub-{n:08d}", order_number=f"ORD-2026-{n:06d}",
             customer_id=customer, tier="standard", amount_cents=14900, currency="usd",
             input_json=json.dumps({"company_name": f"Firm {n}", "prompt": "x" * 400}))
-        store.insert_order_event(db, order_id, None, "payment_pending", "created")
-        store.update_order_status(db, order_id, from_status="payment_pending", to_status="paid",
-                                  fields={"paid_at": store.now_iso()})
-        store.insert_order_event(db, order_id, "payment_pending", "paid", "checkout completed")
-        store.record_ai_call(db, store.AICall(
+        store.orders.add_event(db, order_id, None, "payment_pending", "created")
+        store.orders.set_status(db, order_id, from_status="payment_pending", to_status="paid",
+                                fields={"paid_at": clock.now_iso()})
+        store.orders.add_event(db, order_id, "payment_pending", "paid", "checkout completed")
+        store.ai_calls.record(db, store.ai_calls.AICall(
             run_id=f"order-{n}", phase="research", attempt=1, retry=0, perspective=None,
             provider="offline", model="claude-sonnet-5-5", request_hash=f"h{n}", status="ok",
             input_tokens=1200, output_tokens=800, cost_microusd=9000, latency_ms=1500,

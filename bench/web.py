@@ -82,8 +82,7 @@ def wait_up(url: str) -> None:
 
 def seed(data_dir: Path) -> tuple[int, str]:
     os.environ["COMPASS_DATA_DIR"] = str(data_dir)
-    from compass import db as store
-    from compass import lifecycle
+    from compass import clock, lifecycle, store
     from compass.intake import OrderInput
     from compass.tiers import get_tier
 
@@ -95,12 +94,12 @@ def seed(data_dir: Path) -> tuple[int, str]:
         get_tier("premium"))
     lifecycle.transition(db, order["id"], "paid")
     lifecycle.transition(db, order["id"], "processing")
-    store.take_order_lease(db, order["id"], "bench-worker", now=store.now_iso(),
-                           expires_at="9999-12-31T00:00:00.000000Z")
+    store.orders.take_lease(db, order["id"], "bench-worker", now=clock.now_iso(),
+                            expires_at="9999-12-31T00:00:00.000000Z")
     # A few measured runs, so estimates come from phase_durations as in production.
-    store.insert_phase_durations(db, order["id"], "premium",
-                                 {"rewrite": 4, "research": 9, "sample": 40, "vote": 1,
-                                  "proposal": 20, "review": 8})
+    store.orders.insert_phase_durations(db, order["id"], "premium",
+                                        {"rewrite": 4, "research": 9, "sample": 40, "vote": 1,
+                                         "proposal": 20, "review": 8})
     db.conn.close()
     return order["id"], order["public_id"]
 
@@ -109,7 +108,7 @@ def writer(db_path: str, order_id: int, rate: float, stop, result) -> None:
     """The worker's side: progress updates, each its own short write, counted."""
     import sqlite3
 
-    from compass import db as store
+    from compass import clock, store
 
     db = store.connect(db_path)
     writes = locked = 0
@@ -119,9 +118,9 @@ def writer(db_path: str, order_id: int, rate: float, stop, result) -> None:
     while not stop.is_set():
         percent = (percent + 1) % 100
         try:
-            store.write_order_progress(
+            store.orders.write_progress(
                 db, order_id, "bench-worker", percent=percent, phase=phases[percent % 6],
-                label=f"Benchmark step {percent}", phase_started_at=store.now_iso(),
+                label=f"Benchmark step {percent}", phase_started_at=clock.now_iso(),
                 lease_expires_at="9999-12-31T00:00:00.000000Z")
             writes += 1
         except sqlite3.OperationalError as exc:

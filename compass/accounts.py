@@ -24,8 +24,7 @@ from urllib.parse import quote
 import sqlite_utils
 from pydantic import ValidationError
 
-from compass import db as store
-from compass import notifications, ratelimit
+from compass import clock, notifications, ratelimit, store
 from compass.intake import COMPANY_SIZES, OrderInput
 from compass.settings import Settings
 
@@ -126,9 +125,10 @@ def links_allowed(db: sqlite_utils.Database, email: str, ip: str,
 def _issue_link(db: sqlite_utils.Database, *, purpose: LinkPurpose, email: str,
                 customer_id: int | None, now: dt.datetime) -> str:
     token = new_token()
-    store.insert_login_token(db, token_hash=token_hash(token), purpose=purpose, email=email,
-                             customer_id=customer_id, created_at=store.iso(now),
-                             expires_at=store.iso(now + LINK_LIFETIME))
+    store.customers.insert_login_token(
+        db, token_hash=token_hash(token), purpose=purpose, email=email,
+        customer_id=customer_id, created_at=clock.iso(now),
+        expires_at=clock.iso(now + LINK_LIFETIME))
     return token
 
 
@@ -136,12 +136,12 @@ def _login_message(db: sqlite_utils.Database, settings: Settings, email: str,
                    next_path: str | None, now: dt.datetime) -> tuple[AccountEmail, str | None]:
     """(what `email` should receive, the new token or None). In the caller's transaction."""
     base = settings.BASE_URL.rstrip("/")
-    customer = store.customer_by_email(db, email)
+    customer = store.customers.by_email(db, email)
     if customer is None and not is_admin_email(settings, email):
         return AccountEmail(kind="login_invitation", to=email, url=f"{base}/order/new"), None
     token = _issue_link(db, purpose="login", email=email,
                         customer_id=customer["id"] if customer else None, now=now)
-    store.prune_login_tokens(db, store.iso(now - dt.timedelta(days=1)))
+    store.customers.prune_login_tokens(db, clock.iso(now - dt.timedelta(days=1)))
     url = f"{base}/login/{token}"
     if next_path and safe_next(next_path):
         url += "?next=" + quote(next_path, safe="/")
@@ -197,14 +197,14 @@ def _redeem(db: sqlite_utils.Database, token: str, purpose: LinkPurpose,
     """Use the link once (inside the caller's transaction); the token row, or LinkRejected."""
     if not token or len(token) > 100:
         raise LinkRejected("invalid")
-    row = store.get_login_token(db, token_hash(token))
+    row = store.customers.get_login_token(db, token_hash(token))
     if row is None or row["purpose"] != purpose:
         raise LinkRejected("invalid")
     if row["used_at"] is not None:
         raise LinkRejected("used")
     if _parse(row["expires_at"]) <= now:
         raise LinkRejected("expired")
-    if not store.use_login_token(db, row["id"], store.iso(now)):
+    if not store.customers.use_login_token(db, row["id"], clock.iso(now)):
         raise LinkRejected("used")
     return row
 
@@ -222,8 +222,8 @@ def sign_in_with_link(db: sqlite_utils.Database, settings: Settings, token: str,
     now = now or _now()
     with store.transaction(db):
         row = _redeem(db, token, "login", now)
-        customer = (store.get_customer(db, row["customer_id"]) if row["customer_id"]
-                    else store.customer_by_email(db, row["email"]))
+        customer = (store.customers.get(db, row["customer_id"]) if row["customer_id"]
+                    else store.customers.by_email(db, row["email"]))
         if customer is not None and customer["deleted_at"] is not None:
             customer = None
         email = customer["email"] if customer else row["email"]
@@ -240,9 +240,10 @@ def sign_in_with_link(db: sqlite_utils.Database, settings: Settings, token: str,
 def _open_session(db: sqlite_utils.Database, customer_id: int | None, email: str,
                   now: dt.datetime) -> NewSession:
     token = new_token()
-    store.insert_session(db, token_hash=token_hash(token), customer_id=customer_id, email=email,
-                         now=store.iso(now), expires_at=store.iso(now + SESSION_IDLE_LIFETIME))
-    store.prune_sessions(db, store.iso(now - dt.timedelta(days=30)))
+    store.customers.insert_session(
+        db, token_hash=token_hash(token), customer_id=customer_id, email=email,
+        now=clock.iso(now), expires_at=clock.iso(now + SESSION_IDLE_LIFETIME))
+    store.customers.prune_sessions(db, clock.iso(now - dt.timedelta(days=30)))
     return NewSession(token=token, customer_id=customer_id, email=email)
 
 
@@ -264,15 +265,15 @@ def session_principal(db: sqlite_utils.Database, settings: Settings, token: str,
                       now: dt.datetime | None = None) -> Principal | None:
     """The signed-in person for a session token, sliding its expiry; None when not live."""
     now = now or _now()
-    row = store.get_session(db, token_hash(token))
+    row = store.customers.get_session(db, token_hash(token))
     if row is None or row["revoked_at"] is not None or _parse(row["expires_at"]) <= now:
         return None
     if now - _parse(row["last_seen_at"]) >= SESSION_TOUCH_INTERVAL:
         with store.transaction(db):
-            store.touch_session(db, row["id"], now=store.iso(now),
-                                expires_at=store.iso(now + SESSION_IDLE_LIFETIME))
-    customer = store.get_customer(db, row["customer_id"]) if row["customer_id"] else \
-        store.customer_by_email(db, row["email"])  # an admin who has since ordered
+            store.customers.touch_session(db, row["id"], now=clock.iso(now),
+                                          expires_at=clock.iso(now + SESSION_IDLE_LIFETIME))
+    customer = store.customers.get(db, row["customer_id"]) if row["customer_id"] else \
+        store.customers.by_email(db, row["email"])  # an admin who has since ordered
     if customer is not None and customer["deleted_at"] is not None:
         return None
     email = customer["email"] if customer else row["email"]
@@ -284,7 +285,7 @@ def session_principal(db: sqlite_utils.Database, settings: Settings, token: str,
 
 def sign_out(db: sqlite_utils.Database, token: str) -> None:
     with store.transaction(db):
-        store.revoke_session(db, token_hash(token), store.now_iso())
+        store.customers.revoke_session(db, token_hash(token), clock.now_iso())
 
 
 # -- authorization --------------------------------------------------------------------------
@@ -332,7 +333,7 @@ def validate_profile(values: dict[str, str]) -> tuple[dict[str, str], dict[str, 
 
 def update_profile(db: sqlite_utils.Database, customer_id: int, profile: dict[str, str]) -> None:
     with store.transaction(db):
-        store.update_customer_profile(db, customer_id, **profile)
+        store.customers.update_profile(db, customer_id, **profile)
 
 
 def request_email_change(db: sqlite_utils.Database, settings: Settings, customer: dict,
@@ -359,10 +360,10 @@ def confirm_email_change(db: sqlite_utils.Database, token: str, *,
     now = now or _now()
     with store.transaction(db):
         row = _redeem(db, token, "email_change", now)
-        customer = store.get_customer(db, row["customer_id"]) if row["customer_id"] else None
+        customer = store.customers.get(db, row["customer_id"]) if row["customer_id"] else None
         if customer is None or customer["deleted_at"] is not None:
             raise LinkRejected("invalid")
-        if not store.change_customer_email(db, customer["id"], row["email"]):
+        if not store.customers.change_email(db, customer["id"], row["email"]):
             raise LinkRejected("taken")
     log.info("customer %s changed their email address", customer["id"])
     return row["email"]
@@ -370,7 +371,7 @@ def confirm_email_change(db: sqlite_utils.Database, token: str, *,
 
 def export_data(db: sqlite_utils.Database, customer: dict) -> dict:
     """Everything we hold about the customer, as one JSON-ready document."""
-    tables = store.customer_export(db, customer["id"])
+    tables = store.customers.export(db, customer["id"])
     for order in tables["orders"]:
         # Stored as JSON text; exported as the objects they are.
         for column in ("input_json", "result_json"):
@@ -379,7 +380,7 @@ def export_data(db: sqlite_utils.Database, customer: dict) -> dict:
     profile = {key: customer[key] for key in ("email", "name", "company_name", "company_website",
                                               "industry", "company_size", "created_at",
                                               "updated_at")}
-    return {"exported_at": store.now_iso(), "customer": profile} | tables
+    return {"exported_at": clock.now_iso(), "customer": profile} | tables
 
 
 # Orders in these states would lose work or money if their customer vanished mid-way.
@@ -395,7 +396,7 @@ def delete_account(db: sqlite_utils.Database, settings: Settings, customer: dict
     """
     now = now or _now()
     with store.transaction(db):
-        orders = store.orders_for_customer(db, customer["id"])
+        orders = store.orders.for_customer(db, customer["id"])
         if any(o["status"] in _BLOCKING_STATUSES for o in orders):
             raise AccountError("One of your reports is still being prepared. Please delete "
                                "your account once it is ready (or refunded).")
@@ -409,9 +410,9 @@ def delete_account(db: sqlite_utils.Database, settings: Settings, customer: dict
         erased_input = json.dumps({"company_name": "Deleted customer", "contact_name": "",
                                    "email": placeholder, "company_website": "", "industry": "",
                                    "company_size": "", "prompt": "", "pain_point": "",
-                                   "erased_at": store.iso(now)})
-        pdfs = store.anonymise_customer(db, customer["id"], placeholder_email=placeholder,
-                                        order_input_json=erased_input, now=store.iso(now))
+                                   "erased_at": clock.iso(now)})
+        pdfs = store.customers.anonymise(db, customer["id"], placeholder_email=placeholder,
+                                         order_input_json=erased_input, now=clock.iso(now))
     reports = (settings.COMPASS_DATA_DIR / "reports").resolve()
     for relative in pdfs:
         path = (settings.COMPASS_DATA_DIR / relative).resolve()
@@ -423,7 +424,7 @@ def delete_account(db: sqlite_utils.Database, settings: Settings, customer: dict
 def order_again_values(db: sqlite_utils.Database, customer: dict) -> dict[str, str]:
     """The order form prefilled from the latest order, with the account's current details."""
     values: dict[str, str] = {}
-    latest = store.latest_order_for_customer(db, customer["id"])
+    latest = store.orders.latest_for_customer(db, customer["id"])
     if latest is not None:
         try:
             values = {k: str(v) for k, v in json.loads(latest["input_json"]).items()

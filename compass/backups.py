@@ -19,13 +19,13 @@ import datetime as dt
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from compass import store
 from compass.settings import Settings
 
 DATABASES = ("compass.db", "queue.db")
@@ -135,57 +135,6 @@ class DatabaseReport:
         return not self.problems
 
 
-def _tables(conn: sqlite3.Connection) -> list[str]:
-    # Litestream's own bookkeeping tables are not ours to compare.
-    return [row[0] for row in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        " AND name NOT LIKE '\\_litestream\\_%' ESCAPE '\\' ORDER BY name")]
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-_STAMP_COLUMNS = ("created_at", "updated_at")
-
-
-def snapshot_counts(conn: sqlite3.Connection) -> dict[str, tuple[int, dict[str, str | None]]]:
-    """Rows and the newest value of each time column, per table, in one read transaction."""
-    result: dict[str, tuple[int, dict[str, str | None]]] = {}
-    conn.execute("BEGIN")
-    try:
-        for table in _tables(conn):
-            columns = {row[1] for row in conn.execute(f"PRAGMA table_info({_quote(table)})")}
-            (count,) = conn.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()  # noqa: S608 - names from sqlite_master
-            newest = {}
-            for column in (c for c in _STAMP_COLUMNS if c in columns):
-                (newest[column],) = conn.execute(
-                    f"SELECT max({column}) FROM {_quote(table)}").fetchone()  # noqa: S608
-            result[table] = (count, newest)
-    finally:
-        conn.execute("COMMIT")
-    return result
-
-
-def oldest_missing_write(conn: sqlite3.Connection, table: str, column: str,
-                         replica_newest: str | None) -> str | None:
-    """The oldest time in the live table later than anything the replica has: the start of
-    the window a restore made now would lose."""
-    if replica_newest is None:
-        (value,) = conn.execute(f"SELECT min({column}) FROM {_quote(table)}").fetchone()  # noqa: S608
-    else:
-        (value,) = conn.execute(f"SELECT min({column}) FROM {_quote(table)} WHERE {column} > ?",  # noqa: S608
-                                (replica_newest,)).fetchone()
-    return value
-
-
-def _open_readonly(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10,
-                           isolation_level=None)
-    conn.execute("PRAGMA busy_timeout = 10000")
-    return conn
-
-
 def verify_database(db_path: Path, *, config: Path, env: dict[str, str], workdir: Path,
                     max_lag: float = DEFAULT_MAX_LAG_SECONDS,
                     now: dt.datetime | None = None) -> DatabaseReport:
@@ -222,13 +171,13 @@ def verify_database(db_path: Path, *, config: Path, env: dict[str, str], workdir
         # Informational only: the restore itself is the proof.
         report.notes.append(f"could not read replica metadata: {exc}")
 
-    copy = sqlite3.connect(restored, isolation_level=None)
+    copy = store.files.open_copy(restored)
     try:
-        checks = [row[0] for row in copy.execute("PRAGMA integrity_check")]
+        checks = store.files.integrity_check(copy)
         report.integrity = "ok" if checks == ["ok"] else "; ".join(checks[:5])
         if report.integrity != "ok":
             report.problems.append(f"integrity_check: {report.integrity}")
-        replica_counts = snapshot_counts(copy)
+        replica_counts = store.files.snapshot_counts(copy)
     finally:
         copy.close()
 
@@ -236,9 +185,9 @@ def verify_database(db_path: Path, *, config: Path, env: dict[str, str], workdir
         report.problems.append("the live database does not exist")
         return report
     lag = 0.0
-    live = _open_readonly(db_path)
+    live = store.open_readonly(db_path)
     try:
-        live_counts = snapshot_counts(live)
+        live_counts = store.files.snapshot_counts(live)
         for table in sorted(set(live_counts) | set(replica_counts)):
             live_rows, live_newest = live_counts.get(table, (None, {}))
             replica_rows, replica_newest = replica_counts.get(table, (None, {}))
@@ -249,7 +198,8 @@ def verify_database(db_path: Path, *, config: Path, env: dict[str, str], workdir
             for column, live_value in live_newest.items():
                 theirs = replica_newest.get(column)
                 if live_value and (theirs is None or live_value > theirs):
-                    missing_since = _parse_time(oldest_missing_write(live, table, column, theirs))
+                    missing_since = _parse_time(
+                        store.files.oldest_missing_write(live, table, column, theirs))
                     if missing_since:
                         lag = max(lag, (now - missing_since).total_seconds())
     finally:

@@ -12,18 +12,18 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from compass import db as database
+from compass import store
 from compass.settings import ConfigurationError, get_settings
 from compass.tiers import TIERS, get_tier
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     settings = get_settings()
-    db = database.connect(settings.db_path)
-    applied = database.migrate(db)
+    db = store.connect(settings.db_path)
+    applied = store.migrate(db)
     for migration in applied:
         print(f"applied {migration.version:03d} {migration.name}")
-    print(f"{settings.db_path}: schema at version {max(database.applied_versions(db))}")
+    print(f"{settings.db_path}: schema at version {max(store.applied_versions(db))}")
     return 0
 
 
@@ -50,7 +50,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     settings = get_settings()
     order_input = _load_input(Path(args.input))
     tier = get_tier(args.tier)
-    db = database.open_database(settings.db_path)
+    db = store.open_database(settings.db_path)
     run_id = args.run_id or f"gen-{secrets.token_hex(6)}"
     quiet = args.quiet
 

@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING
 
 import sqlite_utils
 
-from compass import db as store
-from compass import files, templating
+from compass import files, store, templating
 from compass.mail import support_address
 from compass.receipts import build_receipt, receipt_html
 from compass.report import Report, build_report, load_result
@@ -59,13 +58,13 @@ def store_report_pdf(db: sqlite_utils.Database, order: dict, settings: Settings,
         order.get("result_json")), base_url=settings.BASE_URL)
     rendered = _render(report_document(report), REPORT_RENDER_TIMEOUT)
     with store.transaction(db):
-        version = store.next_report_version(db, order["id"])
+        version = store.reports.next_version(db, order["id"])
         relative = Path("reports") / f"{report.order_number}-v{version}.pdf"
         files.write_atomically(settings.COMPASS_DATA_DIR / relative, rendered.pdf)
         pages = rendered.pages
-        store.insert_report_version(db, order_id=order["id"], version=version,
-                                    pdf_path=str(relative), pdf_bytes=len(rendered.pdf),
-                                    pages=pages, render_seconds=rendered.seconds)
+        store.reports.insert_version(db, order_id=order["id"], version=version,
+                                     pdf_path=str(relative), pdf_bytes=len(rendered.pdf),
+                                     pages=pages, render_seconds=rendered.seconds)
     log.info("order %s: report PDF v%d stored (%d bytes, %s pages, %.2f s)",
              report.order_number, version, len(rendered.pdf), pages, rendered.seconds)
     return StoredPdf(settings.COMPASS_DATA_DIR / relative, version, pages, rendered.seconds)
@@ -101,8 +100,8 @@ def ensure_receipt_pdf(db: sqlite_utils.Database, order: dict, settings: Setting
     path = receipt_path(order, settings)
     if path.is_file():
         return path
-    return write_receipt_pdf(order, store.paid_payment_for_order(db, order["id"]),
-                             store.get_customer(db, order["customer_id"]), settings)
+    return write_receipt_pdf(order, store.payments.paid_for_order(db, order["id"]),
+                             store.customers.get(db, order["customer_id"]), settings)
 
 
 def write_receipt_pdf(order: dict, payment: dict | None, customer: dict | None,

@@ -21,7 +21,6 @@ import json
 import os
 import shutil
 import socket
-import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,8 +28,7 @@ from pathlib import Path
 import jinja2
 import sqlite_utils
 
-from compass import db as store
-from compass import mail, templating
+from compass import mail, store, templating
 from compass.settings import Settings
 from compass.templating import TEMPLATES_DIR
 
@@ -81,19 +79,9 @@ class Check:
     detail: str
 
 
-def open_for_checks(db_path: Path) -> sqlite_utils.Database:
-    """Its own connection with a short busy timeout: a check must answer, not queue."""
-    conn = sqlite3.connect(db_path, timeout=1.0, isolation_level=None)
-    conn.execute("PRAGMA busy_timeout = 1000")
-    return sqlite_utils.Database(conn)
-
-
 def check_database(db: sqlite_utils.Database, data_dir: Path) -> Check:
     try:
-        # Takes and drops the write lock: fails on a read-only file or a stuck writer
-        # (after the busy timeout), without writing anything Litestream would have to ship.
-        db.conn.execute("BEGIN IMMEDIATE")
-        db.conn.execute("ROLLBACK")
+        store.can_write(db)
     except Exception as exc:  # any failure here means "not ready"; say which
         return Check("database", False, f"not writable: {exc}")
     free = shutil.disk_usage(data_dir).free
@@ -182,7 +170,7 @@ def readiness(settings: Settings) -> list[Check]:
     if not settings.db_path.exists():
         checks = [Check("database", False, f"{settings.db_path} does not exist")]
     else:
-        db = open_for_checks(settings.db_path)
+        db = store.open_for_checks(settings.db_path)
         try:
             checks = [check_database(db, settings.COMPASS_DATA_DIR), check_migrations(db)]
         finally:

@@ -23,7 +23,7 @@ from typing import Literal
 
 import sqlite_utils
 
-from compass import db as store
+from compass import clock, store
 from compass.intake import OrderInput
 from compass.tiers import Tier
 
@@ -75,19 +75,19 @@ def new_public_id() -> str:
 def create_order(db: sqlite_utils.Database, order_input: OrderInput, tier: Tier) -> dict:
     """Upsert the customer by email and create the order, `payment_pending`."""
     with store.transaction(db):
-        customer_id = store.upsert_customer(
+        customer_id = store.customers.upsert(
             db, email=order_input.email, name=order_input.contact_name,
             company_name=order_input.company_name, company_website=order_input.company_website,
             industry=order_input.industry, company_size=order_input.company_size,
         )
-        order_id = store.insert_order(
+        order_id = store.orders.insert(
             db, public_id=new_public_id(),
-            order_number=store.next_order_number(db, dt.datetime.now(dt.UTC).year),
+            order_number=store.orders.next_order_number(db, dt.datetime.now(dt.UTC).year),
             customer_id=customer_id, tier=tier.name, amount_cents=tier.price_cents,
             currency="usd", input_json=order_input.model_dump_json(),
         )
-        store.insert_order_event(db, order_id, None, "payment_pending", "order placed")
-        order = store.get_order(db, order_id)
+        store.orders.add_event(db, order_id, None, "payment_pending", "order placed")
+        order = store.orders.get(db, order_id)
     assert order is not None
     return order
 
@@ -112,7 +112,7 @@ def transition(db: sqlite_utils.Database, order_id: int, to_status: Status, *,
 
 def _transition(db: sqlite_utils.Database, order_id: int, to_status: str, reason: str,
                 fields: dict | None, expect: str | None) -> dict:
-    order = store.get_order(db, order_id)
+    order = store.orders.get(db, order_id)
     if order is None:
         raise OrderNotFound(order_id)
     current = order["status"]
@@ -122,13 +122,13 @@ def _transition(db: sqlite_utils.Database, order_id: int, to_status: str, reason
         raise IllegalTransition(f"order {order['order_number']} cannot go {current} → {to_status}")
     fields = dict(fields or {})
     if to_status in _STAMPS:
-        fields.setdefault(_STAMPS[to_status], store.now_iso())
-    if not store.update_order_status(db, order_id, from_status=current, to_status=to_status,
-                                     fields=fields):
+        fields.setdefault(_STAMPS[to_status], clock.now_iso())
+    if not store.orders.set_status(db, order_id, from_status=current, to_status=to_status,
+                                   fields=fields):
         # Only possible without a write lock held; the caller's transaction normally has it.
         raise IllegalTransition(f"order {order['order_number']} changed under us")
-    store.insert_order_event(db, order_id, current, to_status, reason)
-    updated = store.get_order(db, order_id)
+    store.orders.add_event(db, order_id, current, to_status, reason)
+    updated = store.orders.get(db, order_id)
     assert updated is not None
     log.info("order %s: %s → %s %s", order["order_number"], current, to_status, reason)
     for hook in _hooks:

@@ -22,6 +22,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from compass import store
+
 
 def _multiproc_dir() -> Path:
     configured = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
@@ -107,20 +109,12 @@ class DatabaseCollector(Collector):
     def __init__(self, db_path: str | Path):
         self.db_path = Path(db_path)
 
-    def _connect(self) -> sqlite3.Connection | None:
-        if not self.db_path.exists():
-            return None
-        conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=2)
-        conn.execute("PRAGMA busy_timeout = 2000")
-        return conn
-
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
-        conn = self._connect()
-        if conn is None:
+        if not self.db_path.exists():
             return
+        conn = store.open_readonly(self.db_path, timeout=2)
         try:
-            tables = {row[0] for row in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+            tables = store.metrics.relations(conn)
             if "orders" in tables:
                 yield from self._orders(conn, tables)
             if "ai_calls" in tables:
@@ -134,8 +128,7 @@ class DatabaseCollector(Collector):
         by_status = GaugeMetricFamily("compass_orders", "Orders by current status and tier.",
                                       labels=["status", "tier"])
         counts = {(status, tier): 0 for status in ORDER_STATUSES for tier in TIER_NAMES}
-        for status, tier, n in conn.execute(
-                "SELECT status, tier, count(*) FROM orders GROUP BY status, tier"):
+        for status, tier, n in store.metrics.orders_by_status_and_tier(conn):
             counts[(status, tier)] = n
         for (status, tier), n in sorted(counts.items()):
             by_status.add_metric([status, tier], n)
@@ -143,14 +136,12 @@ class DatabaseCollector(Collector):
 
         paid = CounterMetricFamily("compass_paid_cents", "Money taken, in cents, by tier.",
                                    labels=["tier"])
-        for tier, cents in conn.execute(
-                "SELECT tier, coalesce(sum(amount_cents), 0) FROM orders"
-                " WHERE paid_at IS NOT NULL GROUP BY tier"):
+        for tier, cents in store.metrics.paid_cents_by_tier(conn):
             paid.add_metric([tier], cents)
         yield paid
 
         if "orders_needing_attention" in tables:
-            (stuck,) = conn.execute("SELECT count(*) FROM orders_needing_attention").fetchone()
+            stuck = store.metrics.orders_needing_attention(conn)
             yield GaugeMetricFamily("compass_orders_needing_attention",
                                     "Orders the reconciler or the operator should look at.",
                                     value=stuck)
@@ -165,10 +156,7 @@ class DatabaseCollector(Collector):
         latency = CounterMetricFamily("compass_ai_call_latency_seconds",
                                       "Summed model call latency (divide by calls for a mean).",
                                       labels=["model"])
-        rows = conn.execute(
-            "SELECT model, status, count(*), sum(input_tokens), sum(output_tokens),"
-            " sum(cache_read_tokens), sum(cache_write_tokens), sum(cost_microusd),"
-            " sum(latency_ms) FROM ai_calls GROUP BY model, status").fetchall()
+        rows = store.metrics.ai_call_totals(conn)
         per_model: dict[str, list[int]] = {}
         for model, status, n, t_in, t_out, t_cr, t_cw, micro, ms in rows:
             calls.add_metric([model, status], n)
@@ -184,13 +172,9 @@ class DatabaseCollector(Collector):
         yield from (calls, tokens, cost, latency)
 
     def _emails(self, conn: sqlite3.Connection) -> Iterator:
-        columns = {row[1] for row in conn.execute("PRAGMA table_info(emails)")}
-        if not {"kind", "status"} <= columns:
-            return
         emails = GaugeMetricFamily("compass_emails", "Email messages by kind and status.",
                                    labels=["kind", "status"])
-        for kind, status, n in conn.execute(
-                "SELECT kind, status, count(*) FROM emails GROUP BY kind, status"):
+        for kind, status, n in store.metrics.emails_by_kind_and_status(conn):
             emails.add_metric([kind, status], n)
         yield emails
 

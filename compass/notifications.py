@@ -34,8 +34,7 @@ from collections.abc import Callable, Iterable
 
 import sqlite_utils
 
-from compass import db as store
-from compass import documents, mail, templating
+from compass import clock, documents, mail, store, templating
 from compass.mail import Attachment, MailError
 from compass.progress import phase_words
 from compass.report import pdf_filename
@@ -105,7 +104,7 @@ def on_order_transition(db: sqlite_utils.Database, order: dict, from_status: str
         return
     context: dict = {}
     if kind == "refund_processed":
-        event = store.latest_order_event(db, order["id"])
+        event = store.orders.latest_event(db, order["id"])
         reason = (event or {}).get("reason") or ""
         context["reason"] = REFUND_REASONS.get(reason, reason) or "Refund issued"
     queue_order_email(db, order, kind, context)
@@ -117,12 +116,12 @@ def queue_order_email(db: sqlite_utils.Database, order: dict, kind: str,
 
     Returns the new email's id, or None when the order already had one of this kind.
     """
-    customer = store.get_customer(db, order["customer_id"]) if order.get("customer_id") else None
+    customer = store.customers.get(db, order["customer_id"]) if order.get("customer_id") else None
     if customer is None:
         log.error("order %s has no customer; no %s email", order["order_number"], kind)
         return None
     context = context or {}
-    email_id = store.insert_email(
+    email_id = store.emails.insert(
         db, order_id=order["id"], kind=kind, dedupe_key=None, to_address=customer["email"],
         subject=mail.subject_for(kind, context), context_json=json.dumps(context),
         message_id=mail.message_id_for(f"{order['public_id']}.{kind}", get_settings()))
@@ -138,7 +137,7 @@ def queue_magic_link(db: sqlite_utils.Database, *, to: str, link: str, minutes_v
                      token_key: str) -> int | None:
     """A sign-in link; `token_key` identifies the login token (one email per token)."""
     context = {"link": link, "minutes_valid": minutes_valid}
-    email_id = store.insert_email(
+    email_id = store.emails.insert(
         db, order_id=None, kind="magic_link", dedupe_key=f"magic_link:{token_key}",
         to_address=to, subject=mail.subject_for("magic_link", context),
         context_json=json.dumps(context),
@@ -150,7 +149,7 @@ def queue_account_email(db: sqlite_utils.Database, *, kind: str, to: str, contex
                         key: str) -> int | None:
     """An account email not tied to an order (compass.accounts: sign-in links, invitations
     to order, new-address confirmations); `key` makes it unique (one email per token)."""
-    email_id = store.insert_email(
+    email_id = store.emails.insert(
         db, order_id=None, kind=kind, dedupe_key=f"{kind}:{key}", to_address=to,
         subject=mail.subject_for(kind, context), context_json=json.dumps(context),
         message_id=mail.message_id_for(f"{kind}.{key}", get_settings()))
@@ -164,7 +163,7 @@ def queue_daily_summary(db: sqlite_utils.Database, *, to: str, day: str,
     pairs = list(figures.items()) if isinstance(figures, dict) else list(figures)
     context = {"day": day, "figures": [[str(k), str(v)] for k, v in pairs],
                "attention": [str(line) for line in attention]}
-    email_id = store.insert_email(
+    email_id = store.emails.insert(
         db, order_id=None, kind="daily_summary", dedupe_key=f"daily_summary:{day}:{to.lower()}",
         to_address=to, subject=mail.subject_for("daily_summary", context),
         context_json=json.dumps(context),
@@ -226,10 +225,10 @@ def build_message(db: sqlite_utils.Database, row: dict, settings: Settings):
     context = json.loads(row["context_json"] or "{}")
     attachments: list[Attachment] = []
     if row["order_id"] is not None:
-        order = store.get_order(db, row["order_id"])
+        order = store.orders.get(db, row["order_id"])
         if order is None:
             raise MailError(f"order {row['order_id']} no longer exists", permanent=True)
-        customer = store.get_customer(db, order["customer_id"]) or {}
+        customer = store.customers.get(db, order["customer_id"]) or {}
         context = _order_context(db, order, customer, settings) | context
         if kind == "payment_confirmation":
             receipt = documents.ensure_receipt_pdf(db, order, settings)
@@ -265,7 +264,7 @@ def _due_label(order: dict) -> str:
 # -- delivering -------------------------------------------------------------------------------
 
 def _iso_ago(seconds: float) -> str:
-    return store.iso(dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds))
+    return clock.iso(dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds))
 
 
 def deliver(db: sqlite_utils.Database, email_id: int, settings: Settings | None = None) -> str:
@@ -273,11 +272,11 @@ def deliver(db: sqlite_utils.Database, email_id: int, settings: Settings | None 
     the attempt failed and another attempt is due (the caller schedules it)."""
     settings = settings or get_settings()
     with store.transaction(db):
-        row = store.claim_email(db, email_id, now=store.now_iso(),
-                                stale_before=_iso_ago(SENDING_LEASE_SECONDS),
-                                max_attempts=MAX_ATTEMPTS)
+        row = store.emails.claim(db, email_id, now=clock.now_iso(),
+                                 stale_before=_iso_ago(SENDING_LEASE_SECONDS),
+                                 max_attempts=MAX_ATTEMPTS)
     if row is None:
-        current = store.get_email(db, email_id)
+        current = store.emails.get(db, email_id)
         return f"skipped:{current['status'] if current else 'missing'}"
     reference = row["dedupe_key"] or str(row["order_id"])
     try:
@@ -290,21 +289,21 @@ def deliver(db: sqlite_utils.Database, email_id: int, settings: Settings | None 
         final = permanent or row["attempts"] >= MAX_ATTEMPTS
         error = str(exc) if isinstance(exc, MailError) else f"{type(exc).__name__}: {exc}"
         with store.transaction(db):
-            store.mark_email_failed(db, email_id, error, final=final)
+            store.emails.mark_failed(db, email_id, error, final=final)
         log.warning("email %s (%s) attempt %d failed%s: %s", email_id, row["kind"],
                     row["attempts"], " for good" if final else "", error)
         if final:
             return "failed"
         raise RetryLater(error) from exc
     with store.transaction(db):
-        store.mark_email_sent(db, email_id, clear_context=row["kind"] in CREDENTIAL_KINDS)
+        store.emails.mark_sent(db, email_id, clear_context=row["kind"] in CREDENTIAL_KINDS)
     log.info("email %s (%s) sent to %s via %s", email_id, row["kind"],
              _mask(row["to_address"]), where.split("/")[-1])
     return "sent"
 
 
 def _order_number(db: sqlite_utils.Database, order_id: int) -> str | None:
-    order = store.get_order(db, order_id)
+    order = store.orders.get(db, order_id)
     return order["order_number"] if order else None
 
 
@@ -316,7 +315,7 @@ def _mask(address: str) -> str:
 
 def resume_stalled(db: sqlite_utils.Database) -> list[int]:
     """Queue again every email whose job was lost or whose worker died mid-send."""
-    ids = store.emails_to_resume(db, pending_before=_iso_ago(PENDING_GRACE_SECONDS),
+    ids = store.emails.to_resume(db, pending_before=_iso_ago(PENDING_GRACE_SECONDS),
                                  sending_before=_iso_ago(SENDING_LEASE_SECONDS),
                                  max_attempts=MAX_ATTEMPTS)
     for email_id in ids:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import sqlite_utils
 
-from compass import db as store
+from compass import clock, store
 from compass.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ def retry_order(db: sqlite_utils.Database, order: dict, enqueue: Callable[[int, 
     automatically (the refund is recorded with the failure), so there is no way back to
     processing for it; an order under a live lease is running and is left alone.
     """
-    now = now or store.now_iso()
+    now = now or clock.now_iso()
     status = order["status"]
     if status == "failed":
         raise ActionRefused("A failed order is refunded automatically when it fails; it "
@@ -70,8 +70,7 @@ def resend_email(db: sqlite_utils.Database, settings: Settings, order: dict, kin
         raise ActionRefused(f"A {kind.replace('_', ' ')} email does not fit an order that "
                             f"is {order['status']}.")
     with store.transaction(db):
-        existing = next(iter(db.query("SELECT * FROM emails WHERE order_id = ? AND kind = ?",
-                                      [order["id"], kind])), None)
+        existing = store.emails.for_order_kind(db, order["id"], kind)
         if existing is None:
             email_id = notifications.queue_order_email(db, order, kind)
         else:
@@ -81,10 +80,7 @@ def resend_email(db: sqlite_utils.Database, settings: Settings, order: dict, kin
             # A new Message-ID: receiving servers drop a message whose id they have seen.
             message_id = mail.message_id_for(
                 f"{order['public_id']}.{kind}.resend-{secrets.token_hex(4)}", settings)
-            db.conn.execute(
-                "UPDATE emails SET status = 'pending', attempts = 0, last_error = NULL,"
-                " claimed_at = NULL, message_id = ?, updated_at = ? WHERE id = ?",
-                (message_id, store.now_iso(), email_id))
+            store.emails.reset_for_resend(db, email_id, message_id=message_id)
             store.after_commit(db, lambda: notifications.dispatch(email_id))
     log.info("order %s: %s email queued again by an operator", order["order_number"], kind)
     return f"The {kind.replace('_', ' ')} email to the customer is queued (email {email_id})."
@@ -100,7 +96,7 @@ def refund_order(db: sqlite_utils.Database, order: dict, *, admin_email: str,
     """
     from compass import refunds
 
-    live = store.live_refund_for_order(db, order["id"])
+    live = store.refunds.live_for_order(db, order["id"])
     if live is not None:
         if live["status"] == "pending_review":
             refunds.approve(db, live["id"], admin_email=admin_email, note=reason)

@@ -11,17 +11,16 @@ import json
 import sys
 from collections.abc import Callable
 
-from compass import db as database
-from compass import insights, operations
+from compass import insights, operations, store
 from compass.settings import get_settings
 
 
 def _open():
-    return database.open_database(get_settings().db_path)
+    return store.open_database(get_settings().db_path)
 
 
 def _order(db, reference: str) -> dict:
-    order = insights.find_order(db, reference)
+    order = store.insights.find_order(db, reference)
     if order is None:
         raise SystemExit(f"error: no order {reference!r}")
     return order
@@ -44,7 +43,8 @@ def _act(action: Callable[[], str]) -> int:
 
 def cmd_orders_list(args: argparse.Namespace) -> int:
     db = _open()
-    rows = insights.search_orders(db, args.search or "", status=args.status, limit=args.limit)
+    rows = store.insights.search_orders(db, args.search or "", status=args.status,
+                                        limit=args.limit)
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0

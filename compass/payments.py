@@ -27,8 +27,7 @@ from typing import Any, Protocol
 import sqlite_utils
 import stripe
 
-from compass import db as store
-from compass import lifecycle, refunds
+from compass import clock, lifecycle, refunds, store
 from compass.settings import Settings
 from compass.tiers import get_tier
 
@@ -171,11 +170,11 @@ class DevCheckout:
             "line_items_summary": params["line_items"][0]["price_data"]["product_data"],
         }
         with store.transaction(self.db):
-            store.put_dev_session(self.db, session_id, json.dumps(session))
+            store.payments.put_dev_session(self.db, session_id, json.dumps(session))
         return CreatedSession(id=session_id, url=url), expires_at
 
     async def retrieve_session(self, session_id: str) -> dict:
-        raw = store.get_dev_session(self.db, session_id)
+        raw = store.payments.get_dev_session(self.db, session_id)
         if raw is None:
             raise CheckoutError(f"no such checkout session: {session_id}")
         return json.loads(raw)
@@ -186,7 +185,7 @@ class DevCheckout:
         Raises CardDeclined for the decline card or an unknown number, CheckoutError when
         the session is not open any more.
         """
-        raw = store.get_dev_session(self.db, session_id)
+        raw = store.payments.get_dev_session(self.db, session_id)
         if raw is None:
             raise CheckoutError("no such checkout session")
         session = json.loads(raw)
@@ -201,7 +200,7 @@ class DevCheckout:
         session |= {"status": "complete", "payment_status": "paid",
                     "payment_intent": "pi_dev_" + secrets.token_urlsafe(18)}
         with store.transaction(self.db):
-            store.put_dev_session(self.db, session_id, json.dumps(session))
+            store.payments.put_dev_session(self.db, session_id, json.dumps(session))
         return build_event("checkout.session.completed", session)
 
 
@@ -274,16 +273,16 @@ async def start_checkout(db: sqlite_utils.Database, gateway: CheckoutGateway,
     """
     if order["status"] != "payment_pending":
         raise lifecycle.IllegalTransition(f"order {order['order_number']} is {order['status']}")
-    customer = store.get_customer(db, order["customer_id"])
+    customer = store.customers.get(db, order["customer_id"])
     assert customer is not None
-    attempt = len(store.payments_for_order(db, order["id"])) + 1
+    attempt = len(store.payments.for_order(db, order["id"])) + 1
     try:
         created, expires_at = await gateway.create_session(order, customer["email"], attempt)
     except CheckoutError:
         log.exception("could not create a checkout session for order %s", order["order_number"])
         raise
     with store.transaction(db):
-        store.insert_payment(
+        store.payments.insert(
             db, order_id=order["id"], provider=gateway.provider,
             checkout_session_id=created.id, checkout_url=created.url,
             amount_cents=order["amount_cents"], currency=order["currency"],
@@ -293,16 +292,16 @@ async def start_checkout(db: sqlite_utils.Database, gateway: CheckoutGateway,
 
 
 def _iso(unix: int | float) -> str:
-    return store.iso(dt.datetime.fromtimestamp(unix, dt.UTC))
+    return clock.iso(dt.datetime.fromtimestamp(unix, dt.UTC))
 
 
 def _order_for_session(db: sqlite_utils.Database, session: dict) -> tuple[dict | None, dict | None]:
-    payment = store.get_payment_by_session(db, session.get("id") or "")
+    payment = store.payments.by_session(db, session.get("id") or "")
     if payment is not None:
-        return store.get_order(db, payment["order_id"]), payment
+        return store.orders.get(db, payment["order_id"]), payment
     public_id = session.get("client_reference_id") or (session.get("metadata") or {}).get(
         "order_public_id")
-    order = store.get_order_by_public_id(db, public_id) if public_id else None
+    order = store.orders.by_public_id(db, public_id) if public_id else None
     return order, None
 
 
@@ -314,11 +313,11 @@ def _fulfil_in_transaction(db: sqlite_utils.Database, session: dict) -> tuple[st
         return "unknown_order", None
     if session.get("payment_status") != "paid":
         if payment is not None and payment["status"] == "open":
-            store.update_payment(db, payment["id"], status="processing")
+            store.payments.update(db, payment["id"], status="processing")
         return "awaiting_payment", None
     if payment is None:
         # The session was created but we crashed before storing it: adopt it now.
-        payment_id = store.insert_payment(
+        payment_id = store.payments.insert(
             db, order_id=order["id"], provider="stripe", checkout_session_id=session["id"],
             checkout_url=session.get("url") or "", amount_cents=session.get("amount_total") or 0,
             currency=(session.get("currency") or "").lower(), expires_at=None)
@@ -327,12 +326,12 @@ def _fulfil_in_transaction(db: sqlite_utils.Database, session: dict) -> tuple[st
     if amount != order["amount_cents"] or currency != order["currency"]:
         log.error("order %s: paid %s %s but costs %s %s; not fulfilling", order["order_number"],
                   amount, currency, order["amount_cents"], order["currency"])
-        store.update_payment(db, payment["id"], status="mismatch",
-                             payment_intent_id=_intent_id(session))
+        store.payments.update(db, payment["id"], status="mismatch",
+                              payment_intent_id=_intent_id(session))
         return "amount_mismatch", None
     if payment["status"] not in ("succeeded", "refunded"):
-        store.update_payment(db, payment["id"], status="succeeded",
-                             payment_intent_id=_intent_id(session))
+        store.payments.update(db, payment["id"], status="succeeded",
+                              payment_intent_id=_intent_id(session))
     if order["status"] != "payment_pending":
         # Already fulfilled (the webhook and the success page both got here), or later still.
         if order["status"] == "expired":
@@ -385,8 +384,8 @@ def handle_event(db: sqlite_utils.Database, event: dict, enqueue: Enqueue) -> st
     event_type = event["type"]
     paid = None
     with store.transaction(db):
-        if not store.record_stripe_event(db, event_id=event["id"], event_type=event_type,
-                                         payload=json.dumps(event)):
+        if not store.payments.record_stripe_event(db, event_id=event["id"], event_type=event_type,
+                                                  payload=json.dumps(event)):
             return "duplicate"
         obj = (event.get("data") or {}).get("object") or {}
         order_id = None
@@ -403,7 +402,7 @@ def handle_event(db: sqlite_utils.Database, event: dict, enqueue: Enqueue) -> st
             outcome, order_id = _session_closed(db, obj, "expired")
         else:
             outcome, order_id = _charge_refunded(db, obj)
-        store.set_stripe_event_outcome(db, event["id"], outcome, order_id)
+        store.payments.set_stripe_event_outcome(db, event["id"], outcome, order_id)
     if paid is not None:
         _enqueue(enqueue, paid)
     log.info("stripe event %s %s: %s", event["id"], event_type, outcome)
@@ -418,11 +417,11 @@ def _session_closed(db: sqlite_utils.Database, session: dict,
     if order is None:
         return "unknown_order", None
     if payment is not None and payment["status"] in ("open", "processing"):
-        store.update_payment(db, payment["id"], status=payment_status)
+        store.payments.update(db, payment["id"], status=payment_status)
     if order["status"] != "payment_pending":
         # Out of order or late (say, expiry of an old session after another one was paid).
         return f"payment_{payment_status}_ignored", order["id"]
-    live = [p for p in store.payments_for_order(db, order["id"])
+    live = [p for p in store.payments.for_order(db, order["id"])
             if p["status"] in ("open", "processing", "succeeded")]
     if payment_status == "expired" and not live:
         lifecycle.transition(db, order["id"], "expired", reason="checkout session expired")
@@ -433,18 +432,18 @@ def _session_closed(db: sqlite_utils.Database, session: dict,
 def _charge_refunded(db: sqlite_utils.Database, charge: dict) -> tuple[str, int | None]:
     """Record a refund made at Stripe (full refunds only move the order)."""
     intent = charge.get("payment_intent")
-    payment = store.get_payment_by_intent(db, intent) if isinstance(intent, str) else None
+    payment = store.payments.by_intent(db, intent) if isinstance(intent, str) else None
     if payment is None:
         return "unknown_payment", None
-    order = store.get_order(db, payment["order_id"])
+    order = store.orders.get(db, payment["order_id"])
     assert order is not None
     if not charge.get("refunded"):
         return "partial_refund_recorded", order["id"]
-    store.update_payment(db, payment["id"], status="refunded")
+    store.payments.update(db, payment["id"], status="refunded")
     # Completes our refund row (or records one made in Stripe's dashboard), which moves the
     # order to refunded: a refund whose process died after calling Stripe is finished here.
     refunds.record_stripe_refund(db, order, payment, charge)
-    order = store.get_order(db, order["id"]) or order
+    order = store.orders.get(db, order["id"]) or order
     if order["status"] == "refunded":
         return "order_refunded", order["id"]
     if lifecycle.can_transition(order["status"], "refunded"):

@@ -7,7 +7,7 @@ import time
 
 import sqlite_utils
 
-from compass import db as store
+from compass import store
 
 # The engine's phases in the order they run (see compass.engine's progress callback).
 PHASES: tuple[str, ...] = ("rewrite", "research", "sample", "vote", "grouper", "proposal",
@@ -55,11 +55,12 @@ def phase_estimates(db: sqlite_utils.Database, tier: str) -> dict[str, float]:
     now = time.monotonic()
     if cached is not None and now - cached[2] < _RECHECK_SECONDS:
         return cached[1]
-    latest = store.latest_phase_duration_id(db)
+    latest = store.orders.latest_phase_duration_id(db)
     if cached is not None and cached[0] == latest:
         _cache[key] = (latest, cached[1], now)
         return cached[1]
-    measured = store.recent_phase_durations(db, tier) or store.recent_phase_durations(db, None)
+    measured = (store.orders.recent_phase_durations(db, tier)
+                or store.orders.recent_phase_durations(db, None))
     if measured:
         estimates = {phase: measured.get(phase, 0.0) for phase in PHASES}
     else:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from compass import db as store
+from compass import clock, store
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ def allowed(db: sqlite_utils.Database, limit: Limit, key: str,
             now: dt.datetime | None = None) -> bool:
     """True when `key` has room for one more hit in the window (read-only)."""
     now = now or dt.datetime.now(dt.UTC)
-    return store.count_rate_limit_hits(db, limit.bucket, key, store.iso(now - limit.window)) \
+    return store.ratelimit.count_hits(db, limit.bucket, key, clock.iso(now - limit.window)) \
         < limit.max_hits
 
 
@@ -33,11 +33,11 @@ def hit(db: sqlite_utils.Database, limit: Limit, key: str,
         now: dt.datetime | None = None) -> bool:
     """Count one hit if there is room and say whether there was, atomically across processes."""
     now = now or dt.datetime.now(dt.UTC)
-    since = store.iso(now - limit.window)
+    since = clock.iso(now - limit.window)
     with store.transaction(db):
-        if store.count_rate_limit_hits(db, limit.bucket, key, since) >= limit.max_hits:
+        if store.ratelimit.count_hits(db, limit.bucket, key, since) >= limit.max_hits:
             return False
-        store.add_rate_limit_hit(db, limit.bucket, key, store.iso(now))
+        store.ratelimit.add_hit(db, limit.bucket, key, clock.iso(now))
         # Old hits only ever matter for one window; dropping them keeps the table small.
-        store.prune_rate_limit_hits(db, store.iso(now - 2 * limit.window))
+        store.ratelimit.prune(db, clock.iso(now - 2 * limit.window))
     return True

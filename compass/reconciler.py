@@ -10,7 +10,7 @@ the orders table. Each function here is idempotent and safe to run twice at once
 - emails are unique per order and kind, or per day and recipient.
 
 jobs/reconciler.py runs these on a schedule inside the worker; `compass reconcile` runs
-them by hand. SQL here is read-only selection; every change goes through the lifecycle
+them by hand. The queries are compass.store.orders'; every change goes through the lifecycle
 and notification modules.
 """
 
@@ -24,8 +24,7 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from compass import db as store
-from compass import lifecycle
+from compass import clock, lifecycle, store
 from compass.tiers import TIERS
 
 log = logging.getLogger(__name__)
@@ -62,13 +61,8 @@ def orphaned_orders(db: sqlite_utils.Database, *, now: dt.datetime | None = None
     with no lease (given back at shutdown or after a crash) — each quiet for `grace_seconds`.
     """
     now = now or _now()
-    now_iso, quiet = store.iso(now), store.iso(now - dt.timedelta(seconds=grace_seconds))
-    return list(db.query(
-        "SELECT id, public_id, order_number, tier, status, lease_owner, lease_expires_at"
-        " FROM orders WHERE status IN ('paid', 'processing')"
-        " AND (lease_owner IS NULL OR lease_expires_at IS NULL OR lease_expires_at < :now)"
-        " AND updated_at < :quiet ORDER BY id",
-        {"now": now_iso, "quiet": quiet}))
+    return store.orders.orphaned(
+        db, now=clock.iso(now), quiet_since=clock.iso(now - dt.timedelta(seconds=grace_seconds)))
 
 
 def requeue_orphans(db: sqlite_utils.Database, enqueue: Enqueue, *,
@@ -95,12 +89,8 @@ def expire_abandoned_checkouts(db: sqlite_utils.Database, *, now: dt.datetime | 
     An order whose checkout was retried counts from its newest session; one with a
     payment that is processing (a bank debit) or succeeded is left to the webhook.
     """
-    before = store.iso((now or _now()) - dt.timedelta(hours=after_hours))
-    rows = list(db.query(
-        "SELECT o.id, o.order_number FROM orders o WHERE o.status = 'payment_pending'"
-        " AND o.created_at < :before AND NOT EXISTS (SELECT 1 FROM payments p"
-        "   WHERE p.order_id = o.id AND (p.status IN ('processing', 'succeeded')"
-        "        OR p.created_at >= :before)) ORDER BY o.id", {"before": before}))
+    before = clock.iso((now or _now()) - dt.timedelta(hours=after_hours))
+    rows = store.orders.abandoned_checkouts(db, before=before)
     expired = []
     for row in rows:
         try:
@@ -119,12 +109,9 @@ def overdue_half_way(db: sqlite_utils.Database, *, now: dt.datetime | None = Non
     now = now or _now()
     found: list[dict] = []
     for tier in TIERS.values():
-        cutoff = store.iso(now - dt.timedelta(hours=tier.delivery_hours / 2))
-        found += db.query(
-            "SELECT * FROM orders o WHERE o.tier = :tier AND o.status IN ('paid', 'processing')"
-            " AND o.paid_at < :cutoff AND NOT EXISTS (SELECT 1 FROM emails e"
-            "   WHERE e.order_id = o.id AND e.kind = 'still_processing') ORDER BY o.id",
-            {"tier": tier.name, "cutoff": cutoff})
+        cutoff = clock.iso(now - dt.timedelta(hours=tier.delivery_hours / 2))
+        found += store.orders.undelivered_without_email(
+            db, tier=tier.name, paid_before=cutoff, kind="still_processing")
     return sorted(found, key=lambda order: order["id"])
 
 
@@ -160,8 +147,7 @@ def release_dead_leases(db: sqlite_utils.Database, *, host: str, my_pid: int,
     exist (a crash, or a deploy's SIGKILL), so their orders resume now rather than when
     the lease would have expired. Owners are "host:pid:random" (jobs.tasks.worker_id)."""
     released = []
-    for order in db.query("SELECT id, order_number, lease_owner FROM orders"
-                          " WHERE lease_owner IS NOT NULL AND status IN ('paid', 'processing')"):
+    for order in store.orders.leased(db, runnable_only=True):
         owner_host, _, rest = order["lease_owner"].partition(":")
         pid_text = rest.partition(":")[0]
         if owner_host != host or not pid_text.isdigit():
@@ -170,7 +156,7 @@ def release_dead_leases(db: sqlite_utils.Database, *, host: str, my_pid: int,
         if pid == my_pid or alive(pid):
             continue
         with store.transaction(db):
-            store.release_order_lease(db, order["id"], order["lease_owner"])
+            store.orders.release_lease(db, order["id"], order["lease_owner"])
         released.append(order["order_number"])
     if released:
         log.warning("released leases of dead workers: %s", ", ".join(released))
@@ -181,10 +167,8 @@ def release_process_leases(db: sqlite_utils.Database, *, host: str, pid: int) ->
     """At shutdown: give back every lease this process holds (its orders resume on the
     next worker at once, from the AI call ledger)."""
     prefix = f"{host}:{pid}:"
-    rows = list(db.query("SELECT id, order_number, lease_owner FROM orders"
-                         " WHERE substr(lease_owner, 1, :n) = :prefix",
-                         {"n": len(prefix), "prefix": prefix}))
+    rows = store.orders.leased(db, owner_prefix=prefix)
     for row in rows:
         with store.transaction(db):
-            store.release_order_lease(db, row["id"], row["lease_owner"])
+            store.orders.release_lease(db, row["id"], row["lease_owner"])
     return [row["order_number"] for row in rows]

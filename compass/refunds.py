@@ -31,8 +31,7 @@ from typing import Literal, Protocol
 import sqlite_utils
 import stripe
 
-from compass import db as store
-from compass import lifecycle, notifications
+from compass import clock, lifecycle, notifications, store
 from compass.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -201,10 +200,10 @@ class Eligibility:
 def eligibility(db: sqlite_utils.Database, order: dict, *,
                 now: dt.datetime | None = None) -> Eligibility:
     now = now or _now()
-    rules = approval_rules(order, now=now, earlier_refunds=store.count_customer_refunds(
+    rules = approval_rules(order, now=now, earlier_refunds=store.refunds.count_for_customer(
         db, order["customer_id"], other_than_order=order["id"]) if order["customer_id"] else 0)
     status = order["status"]
-    if store.live_refund_for_order(db, order["id"]) is not None or status == "refunded":
+    if store.refunds.live_for_order(db, order["id"]) is not None or status == "refunded":
         return Eligibility(False, "A refund for this order has already been asked for.", rules)
     if status == "completed":
         return Eligibility(True, "", rules)
@@ -234,35 +233,35 @@ def request_refund(db: sqlite_utils.Database, order_id: int, *, customer_id: int
     now = now or _now()
     reason = reason.strip()[:REASON_MAX]
     with store.transaction(db):
-        order = store.get_order(db, order_id)
+        order = store.orders.get(db, order_id)
         if order is None or order["customer_id"] != customer_id:
             raise RefundNotAllowed("This order is not yours.")
-        existing = store.live_refund_for_order(db, order_id)
+        existing = store.refunds.live_for_order(db, order_id)
         if existing is not None:
             return existing
         verdict = eligibility(db, order, now=now)
         if not verdict.can_request:
             raise RefundNotAllowed(verdict.why_not)
-        payment = store.paid_payment_for_order(db, order_id)
+        payment = store.payments.paid_for_order(db, order_id)
         if payment is None:
             raise RefundNotAllowed("We could not find the payment for this order. Please write "
                                    "to us and we will sort it out.")
         automatic = verdict.automatic
         paid_at = _parse(order["paid_at"]) if order.get("paid_at") else None
-        refund_id = store.insert_refund(
+        refund_id = store.refunds.insert(
             db, order_id=order_id, payment_id=payment["id"], customer_id=customer_id,
             kind="customer_request", status="processing" if automatic else "pending_review",
             amount_cents=payment["amount_cents"], currency=payment["currency"], reason=reason,
-            requested_by=f"customer:{customer_id}", requested_at=store.iso(now),
+            requested_by=f"customer:{customer_id}", requested_at=clock.iso(now),
             auto_approved=int(automatic), rules_json=json.dumps([asdict(r) for r in verdict.rules]),
             review_reason="" if automatic else review_reason(verdict.rules),
             days_since_payment=round((now - paid_at).total_seconds() / 86400, 3)
             if paid_at else None,
             downloads_at_request=int(order.get("downloads_count") or 0),
             decided_by="automatic" if automatic else None,
-            decided_at=store.iso(now) if automatic else None)
+            decided_at=clock.iso(now) if automatic else None)
         _set_key(db, order, refund_id)
-        refund = store.get_refund(db, refund_id)
+        refund = store.refunds.get(db, refund_id)
     assert refund is not None
     log.info("order %s: refund %s requested (%s)", order["order_number"], refund_id,
              "approved automatically" if automatic else "waits for review: "
@@ -271,28 +270,28 @@ def request_refund(db: sqlite_utils.Database, order_id: int, *, customer_id: int
 
 
 def _set_key(db: sqlite_utils.Database, order: dict, refund_id: int, generation: int = 1) -> None:
-    store.update_refund(db, refund_id, key_generation=generation,
-                        idempotency_key=_idempotency_key(order, refund_id, generation))
+    store.refunds.update(db, refund_id, key_generation=generation,
+                         idempotency_key=_idempotency_key(order, refund_id, generation))
 
 
 @lifecycle.on_transition
 def _refund_failed_order(db: sqlite_utils.Database, order: dict, from_status: str,
                          to_status: str) -> None:
     """A failed order is refunded without being asked: recorded with the failure itself."""
-    if to_status != "failed" or store.live_refund_for_order(db, order["id"]) is not None:
+    if to_status != "failed" or store.refunds.live_for_order(db, order["id"]) is not None:
         return
-    payment = store.paid_payment_for_order(db, order["id"])
+    payment = store.payments.paid_for_order(db, order["id"])
     if payment is None:
         log.error("order %s failed but has no payment to refund", order["order_number"])
         return
     now = _now()
-    refund_id = store.insert_refund(
+    refund_id = store.refunds.insert(
         db, order_id=order["id"], payment_id=payment["id"], customer_id=order["customer_id"],
         kind="processing_failed", status="processing", amount_cents=payment["amount_cents"],
         currency=payment["currency"],
         reason="We could not produce a report that passed our quality review.",
-        requested_by="system", requested_at=store.iso(now), auto_approved=1,
-        decided_by="automatic", decided_at=store.iso(now))
+        requested_by="system", requested_at=clock.iso(now), auto_approved=1,
+        decided_by="automatic", decided_at=clock.iso(now))
     _set_key(db, order, refund_id)
     store.after_commit(db, lambda: dispatch(refund_id))
 
@@ -325,20 +324,20 @@ def admin_refund(db: sqlite_utils.Database, order_id: int, *, admin_email: str,
     Returns the order's live refund instead when it already has one.
     """
     with store.transaction(db):
-        order = store.get_order(db, order_id)
+        order = store.orders.get(db, order_id)
         if order is None:
             raise RefundNotAllowed("No such order.")
-        live = store.live_refund_for_order(db, order_id)
+        live = store.refunds.live_for_order(db, order_id)
         if live is not None:
             return live
         if order["status"] not in ("completed", "failed"):
             raise RefundNotAllowed(f"The order is {order['status']}; only completed or failed "
                                    "orders can be refunded.")
-        payment = store.paid_payment_for_order(db, order_id)
+        payment = store.payments.paid_for_order(db, order_id)
         if payment is None:
             raise RefundNotAllowed("The order has no successful payment to refund.")
-        now = store.now_iso()
-        refund_id = store.insert_refund(
+        now = clock.now_iso()
+        refund_id = store.refunds.insert(
             db, order_id=order_id, payment_id=payment["id"], customer_id=order["customer_id"],
             kind="admin", status="processing", amount_cents=payment["amount_cents"],
             currency=payment["currency"],
@@ -347,7 +346,7 @@ def admin_refund(db: sqlite_utils.Database, order_id: int, *, admin_email: str,
             decided_by=f"admin:{admin_email}", decided_at=now)
         _set_key(db, order, refund_id)
         store.after_commit(db, lambda: dispatch(refund_id))
-        refund = store.get_refund(db, refund_id)
+        refund = store.refunds.get(db, refund_id)
     assert refund is not None
     log.warning("order %s: refund %s made by an admin", order["order_number"], refund_id)
     return refund
@@ -365,7 +364,7 @@ def deny(db: sqlite_utils.Database, refund_id: int, *, admin_email: str, note: s
         raise RefundNotAllowed("Give the customer a reason for the refusal.")
     denied = _decide(db, refund_id, "denied", admin_email, note)
     with store.transaction(db):
-        order = store.get_order(db, denied["order_id"])
+        order = store.orders.get(db, denied["order_id"])
         assert order is not None
         notifications.queue_order_email(db, order, "refund_denied",
                                         {"reason": denied["decision_note"]})
@@ -375,12 +374,12 @@ def deny(db: sqlite_utils.Database, refund_id: int, *, admin_email: str, note: s
 def _decide(db: sqlite_utils.Database, refund_id: int, status: str, admin_email: str,
             note: str) -> dict:
     with store.transaction(db):
-        refund = store.get_refund(db, refund_id)
+        refund = store.refunds.get(db, refund_id)
         if refund is None or refund["status"] != "pending_review":
             raise RefundNotAllowed("This refund is not waiting for a decision.")
-        store.update_refund(db, refund_id, status=status, decided_by=f"admin:{admin_email}",
-                            decided_at=store.now_iso(), decision_note=note.strip()[:REASON_MAX])
-        decided = store.get_refund(db, refund_id)
+        store.refunds.update(db, refund_id, status=status, decided_by=f"admin:{admin_email}",
+                             decided_at=clock.now_iso(), decision_note=note.strip()[:REASON_MAX])
+        decided = store.refunds.get(db, refund_id)
     assert decided is not None
     log.info("refund %s %s by an admin", refund_id, "approved" if status == "processing"
              else "denied")
@@ -390,15 +389,15 @@ def _decide(db: sqlite_utils.Database, refund_id: int, status: str, admin_email:
 def retry_rejected(db: sqlite_utils.Database, refund_id: int, *, admin_email: str) -> dict:
     """An admin tries a refund Stripe refused again (with a new key: a refused key stays so)."""
     with store.transaction(db):
-        refund = store.get_refund(db, refund_id)
+        refund = store.refunds.get(db, refund_id)
         if refund is None or refund["status"] != "failed":
             raise RefundNotAllowed("Only a refund the payment provider refused can be retried.")
-        order = store.get_order(db, refund["order_id"])
+        order = store.orders.get(db, refund["order_id"])
         assert order is not None
-        store.update_refund(db, refund_id, status="processing",
-                            decided_by=f"admin:{admin_email}", decided_at=store.now_iso())
+        store.refunds.update(db, refund_id, status="processing",
+                             decided_by=f"admin:{admin_email}", decided_at=clock.now_iso())
         _set_key(db, order, refund_id, refund["key_generation"] + 1)
-        retried = store.get_refund(db, refund_id)
+        retried = store.refunds.get(db, refund_id)
     assert retried is not None
     return retried
 
@@ -414,17 +413,17 @@ async def process(db: sqlite_utils.Database, settings: Settings, refund_id: int,
     `processing` when the provider could not be reached: `retry_stuck` tries again).
     """
     with store.transaction(db):
-        refund = store.get_refund(db, refund_id)
+        refund = store.refunds.get(db, refund_id)
         if refund is None:
             raise LookupError(f"no refund {refund_id}")
         if refund["status"] != "processing":
             return refund
-        payment = store.get_payment(db, refund["payment_id"]) if refund["payment_id"] else None
-        order = store.get_order(db, refund["order_id"])
+        payment = store.payments.get(db, refund["payment_id"]) if refund["payment_id"] else None
+        order = store.orders.get(db, refund["order_id"])
         assert order is not None
         provider = payment["provider"] if payment else "stripe"
-        claimed = store.claim_refund_attempt(db, refund_id, now=store.now_iso(),
-                                             provider=provider)
+        claimed = store.refunds.claim_attempt(db, refund_id, now=clock.now_iso(),
+                                              provider=provider)
     assert claimed is not None
     intent = payment["payment_intent_id"] if payment else None
     try:
@@ -439,7 +438,7 @@ async def process(db: sqlite_utils.Database, settings: Settings, refund_id: int,
             reason="requested_by_customer" if refund["kind"] == "customer_request" else None)
     except RefundUnavailable as exc:
         with store.transaction(db):
-            store.update_refund(db, refund_id, last_error=str(exc)[:2000])
+            store.refunds.update(db, refund_id, last_error=str(exc)[:2000])
         log.warning("order %s: refund %s not made yet: %s", order["order_number"], refund_id,
                     exc)
         return _reload(db, refund_id)
@@ -449,19 +448,19 @@ async def process(db: sqlite_utils.Database, settings: Settings, refund_id: int,
             return complete(db, refund_id, provider_refund_id=None,
                             note="the charge was already refunded at Stripe")
         with store.transaction(db):
-            store.update_refund(db, refund_id, status="failed", last_error=str(exc)[:2000])
+            store.refunds.update(db, refund_id, status="failed", last_error=str(exc)[:2000])
         log.error("order %s: refund %s refused: %s", order["order_number"], refund_id, exc)
         return _reload(db, refund_id)
     if made.status in ("failed", "canceled"):
         with store.transaction(db):
-            store.update_refund(db, refund_id, status="failed", provider_refund_id=made.id,
-                                last_error=f"the provider's refund {made.id} is {made.status}")
+            store.refunds.update(db, refund_id, status="failed", provider_refund_id=made.id,
+                                 last_error=f"the provider's refund {made.id} is {made.status}")
         return _reload(db, refund_id)
     return complete(db, refund_id, provider_refund_id=made.id)
 
 
 def _reload(db: sqlite_utils.Database, refund_id: int) -> dict:
-    row = store.get_refund(db, refund_id)
+    row = store.refunds.get(db, refund_id)
     assert row is not None
     return row
 
@@ -478,16 +477,16 @@ def complete(db: sqlite_utils.Database, refund_id: int, *, provider_refund_id: s
 
 def _complete_in_transaction(db: sqlite_utils.Database, refund: dict,
                              provider_refund_id: str | None, note: str) -> None:
-    fields: dict = {"status": "succeeded", "completed_at": store.now_iso(), "last_error": None}
+    fields: dict = {"status": "succeeded", "completed_at": clock.now_iso(), "last_error": None}
     if provider_refund_id and not refund["provider_refund_id"]:
         fields["provider_refund_id"] = provider_refund_id
     if note:
         fields["decision_note"] = (refund["decision_note"] + "; " if refund["decision_note"]
                                    else "") + note
-    store.update_refund(db, refund["id"], **fields)
+    store.refunds.update(db, refund["id"], **fields)
     if refund["payment_id"]:
-        store.update_payment(db, refund["payment_id"], status="refunded")
-    order = store.get_order(db, refund["order_id"])
+        store.payments.update(db, refund["payment_id"], status="refunded")
+    order = store.orders.get(db, refund["order_id"])
     assert order is not None
     if lifecycle.can_transition(order["status"], "refunded"):
         # The transition's reason is what the refund email tells the customer.
@@ -508,15 +507,15 @@ def record_stripe_refund(db: sqlite_utils.Database, order: dict, payment: dict,
     refund_ids = [r.get("id") for r in ((charge.get("refunds") or {}).get("data") or [])
                   if isinstance(r, dict)]
     provider_refund_id = next((r for r in refund_ids if isinstance(r, str)), None)
-    live = store.live_refund_for_order(db, order["id"])
+    live = store.refunds.live_for_order(db, order["id"])
     if live is not None and live["status"] == "succeeded":
         return
     if live is not None:
         _complete_in_transaction(db, live, provider_refund_id,
                                  "completed by Stripe's charge.refunded event")
         return
-    now = store.now_iso()
-    refund_id = store.insert_refund(
+    now = clock.now_iso()
+    refund_id = store.refunds.insert(
         db, order_id=order["id"], payment_id=payment["id"], customer_id=order["customer_id"],
         kind="stripe", status="processing", amount_cents=int(charge.get("amount_refunded")
                                                              or payment["amount_cents"]),
@@ -531,7 +530,7 @@ async def retry_stuck(db: sqlite_utils.Database, settings: Settings, *,
     """Finish approved refunds nobody is working on (the reconciler calls this)."""
     now = now or _now()
     done = []
-    for refund_id in store.refunds_to_retry(db, attempted_before=store.iso(now - RETRY_AFTER)):
+    for refund_id in store.refunds.to_retry(db, attempted_before=clock.iso(now - RETRY_AFTER)):
         try:
             done.append(await process(db, settings, refund_id))
         except Exception:
@@ -541,8 +540,8 @@ async def retry_stuck(db: sqlite_utils.Database, settings: Settings, *,
 
 def refund_for_order(db: sqlite_utils.Database, order_id: int) -> dict | None:
     """The refund the order page shows: the live one, else the latest (say, denied)."""
-    live = store.live_refund_for_order(db, order_id)
+    live = store.refunds.live_for_order(db, order_id)
     if live is not None:
         return live
-    rows = store.refunds_for_order(db, order_id)
+    rows = store.refunds.for_order(db, order_id)
     return rows[-1] if rows else None

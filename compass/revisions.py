@@ -19,8 +19,7 @@ from typing import Any
 
 import sqlite_utils
 
-from compass import db as store
-from compass import lifecycle
+from compass import clock, lifecycle, store
 from compass.settings import Settings
 from compass.tiers import get_tier
 
@@ -70,7 +69,7 @@ def allowance(db: sqlite_utils.Database, order: dict) -> Allowance:
     """How many revisions the order's tier includes, how many are used, and whether one can
     be asked for now (with the reason in words when not)."""
     included = get_tier(order["tier"]).revisions
-    rows = store.revisions_for_order(db, order["id"])
+    rows = store.revisions.for_order(db, order["id"])
     used = sum(1 for r in rows if r["status"] in ("queued", "running", "completed"))
     active = next((r for r in rows if r["status"] in ("queued", "running")), None)
     why = ""
@@ -83,7 +82,7 @@ def allowance(db: sqlite_utils.Database, order: dict) -> Allowance:
         why = "Your revision is being prepared."
     elif used >= included:
         why = "You have used the revision this report includes."
-    elif store.live_refund_for_order(db, order["id"]) is not None:
+    elif store.refunds.live_for_order(db, order["id"]) is not None:
         why = "A refund has been asked for this order, so it cannot be revised."
     return Allowance(included=included, used=used, active=active, why_not=why)
 
@@ -102,7 +101,7 @@ def request_revision(db: sqlite_utils.Database, order_id: int,
     if len(notes) > NOTES_MAX:
         raise RevisionNotAllowed(f"Please keep your notes under {NOTES_MAX} characters.")
     with store.transaction(db):
-        order = store.get_order(db, order_id)
+        order = store.orders.get(db, order_id)
         if order is None:
             raise RevisionNotAllowed("This order does not exist.")
         verdict = allowance(db, order)
@@ -110,10 +109,10 @@ def request_revision(db: sqlite_utils.Database, order_id: int,
             return verdict.active, False
         if not verdict.can_request:
             raise RevisionNotAllowed(verdict.why_not)
-        number = len(store.revisions_for_order(db, order_id)) + 1
-        revision_id = store.insert_revision(db, order_id=order_id, number=number, notes=notes,
-                                            base_result_json=order["result_json"])
-        row = store.get_revision(db, revision_id)
+        number = len(store.revisions.for_order(db, order_id)) + 1
+        revision_id = store.revisions.insert(db, order_id=order_id, number=number, notes=notes,
+                                             base_result_json=order["result_json"])
+        row = store.revisions.get(db, revision_id)
     assert row is not None
     log.info("order %s: revision %d requested", order["order_number"], number)
     return row, True
@@ -136,20 +135,20 @@ async def run_revision(db: sqlite_utils.Database, revision_id: int, *, provider:
 
     now = now or dt.datetime.now(dt.UTC)
     with store.transaction(db):
-        revision = store.get_revision(db, revision_id)
+        revision = store.revisions.get(db, revision_id)
         if revision is None:
             return "missing"
-        if not store.claim_revision(db, revision_id, now=store.now_iso(),
-                                    stale_before=store.iso(now - STALE_AFTER)):
+        if not store.revisions.claim(db, revision_id, now=clock.now_iso(),
+                                     stale_before=clock.iso(now - STALE_AFTER)):
             return f"not_runnable:{revision['status']}"
-        order = store.get_order(db, revision["order_id"])
+        order = store.orders.get(db, revision["order_id"])
     assert order is not None
     if order["status"] != "completed":
         _fail(db, revision_id, f"the order is {order['status']}")
         return "failed"
 
     def heartbeat(percent: int, phase: str, label: str) -> None:
-        store.update_revision(db, revision_id, status="running")  # keeps it from going stale
+        store.revisions.update(db, revision_id, status="running")  # keeps it from going stale
 
     try:
         result = await reviser(
@@ -160,37 +159,37 @@ async def run_revision(db: sqlite_utils.Database, revision_id: int, *, provider:
     except EngineFailed as exc:
         if getattr(exc, "retryable", False):
             with store.transaction(db):
-                store.update_revision(db, revision_id, status="queued",
-                                      failure_reason=str(exc)[:2000])
+                store.revisions.update(db, revision_id, status="queued",
+                                       failure_reason=str(exc)[:2000])
             raise
         _fail(db, revision_id, getattr(exc, "reason", str(exc)))
         return "failed"
     with store.transaction(db):
-        current = store.get_order(db, order["id"])
+        current = store.orders.get(db, order["id"])
         if current is None or current["status"] != "completed":
-            store.update_revision(db, revision_id, status="failed",
-                                  failure_reason="the order was refunded meanwhile",
-                                  completed_at=store.now_iso())
+            store.revisions.update(db, revision_id, status="failed",
+                                   failure_reason="the order was refunded meanwhile",
+                                   completed_at=clock.now_iso())
             return "failed"
         encoded = json.dumps(result)
-        store.update_revision(db, revision_id, status="completed", result_json=encoded,
-                              completed_at=store.now_iso(), failure_reason=None)
-        store.set_order_result(db, order["id"], encoded)
+        store.revisions.update(db, revision_id, status="completed", result_json=encoded,
+                               completed_at=clock.now_iso(), failure_reason=None)
+        store.orders.set_result(db, order["id"], encoded)
     log.info("order %s: revision %d completed", order["order_number"], revision["number"])
     return "completed"
 
 
 def _fail(db: sqlite_utils.Database, revision_id: int, reason: str) -> None:
     with store.transaction(db):
-        store.update_revision(db, revision_id, status="failed", failure_reason=reason[:2000],
-                              completed_at=store.now_iso())
+        store.revisions.update(db, revision_id, status="failed", failure_reason=reason[:2000],
+                               completed_at=clock.now_iso())
     log.warning("revision %s failed: %s", revision_id, reason)
 
 
 
 def history(db: sqlite_utils.Database, order: dict) -> list[dict]:
     """The order's revision requests, newest first, for the revision page."""
-    return list(reversed(store.revisions_for_order(db, order["id"])))
+    return list(reversed(store.revisions.for_order(db, order["id"])))
 
 
 @dataclass(frozen=True)
@@ -205,7 +204,7 @@ class Version:
 def versions(db: sqlite_utils.Database, order: dict) -> list[Version]:
     """Every version of the order's report, oldest first; the last is the current one."""
     found: list[Version] = []
-    completed = [r for r in store.revisions_for_order(db, order["id"])
+    completed = [r for r in store.revisions.for_order(db, order["id"])
                  if r["status"] == "completed" and r["result_json"]]
     if completed:
         first = json.loads(completed[0]["base_result_json"])
@@ -227,8 +226,8 @@ def versions(db: sqlite_utils.Database, order: dict) -> list[Version]:
 
 def deliver(db: sqlite_utils.Database, settings: Settings, revision_id: int) -> None:
     """The completed revision's PDF (the next report version) and its email (worker only)."""
-    revision = store.get_revision(db, revision_id)
-    order = store.get_order(db, revision["order_id"]) if revision else None
+    revision = store.revisions.get(db, revision_id)
+    order = store.orders.get(db, revision["order_id"]) if revision else None
     if revision is None or order is None or revision["status"] != "completed":
         return
     from compass import documents, notifications

@@ -21,8 +21,7 @@ from typing import Any
 
 from huey import crontab
 
-from compass import db as store
-from compass import health, logs, reconciler
+from compass import health, logs, reconciler, store
 from compass.settings import get_settings
 from jobs import huey
 
@@ -185,7 +184,7 @@ def _before_task(task: Any) -> None:
     if task.name.endswith("process_order") and task.args:
         db = _open()
         try:
-            order = store.get_order(db, int(task.args[0]))
+            order = store.orders.get(db, int(task.args[0]))
         finally:
             db.conn.close()
         if order:

@@ -11,8 +11,7 @@ import logging
 
 from huey import crontab
 
-from compass import db as store
-from compass import refunds
+from compass import refunds, store
 from compass.settings import get_settings
 from jobs import huey
 

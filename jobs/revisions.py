@@ -13,8 +13,7 @@ import logging
 
 from huey import crontab
 
-from compass import db as store
-from compass import revisions
+from compass import clock, revisions, store
 from compass.settings import get_settings
 from jobs import huey
 
@@ -48,7 +47,7 @@ def resume_stalled_revisions() -> int:
     db = store.open_database(get_settings().db_path)
     try:
         stale = dt.datetime.now(dt.UTC) - revisions.STALE_AFTER
-        found = store.revisions_to_resume(db, stale_before=store.iso(stale))
+        found = store.revisions.to_resume(db, stale_before=clock.iso(stale))
     finally:
         db.conn.close()
     for revision_id in found:

@@ -21,8 +21,7 @@ from typing import Any
 
 import sqlite_utils
 
-from compass import db as store
-from compass import documents, lifecycle
+from compass import clock, documents, lifecycle, store
 from compass.progress import PHASES
 from compass.settings import get_settings
 from compass.tiers import get_tier
@@ -39,7 +38,7 @@ Engine = Callable[..., Awaitable[dict]]
 
 
 def _iso_in(seconds: float) -> str:
-    return store.iso(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds))
+    return clock.iso(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds))
 
 
 def worker_id() -> str:
@@ -53,7 +52,7 @@ class ProgressWriter:
         self.db, self.order_id, self.owner = db, order_id, owner
         self.phase: str | None = None
         self.phase_started = time.monotonic()
-        self.phase_started_iso = store.now_iso()
+        self.phase_started_iso = clock.now_iso()
         self.durations: dict[str, float] = {}
         self.last_write = 0.0
         self.last_percent = -1
@@ -65,12 +64,12 @@ class ProgressWriter:
         if changed:
             if self.phase is not None:
                 self._close_phase(now)
-            self.phase, self.phase_started, self.phase_started_iso = phase, now, store.now_iso()
+            self.phase, self.phase_started, self.phase_started_iso = phase, now, clock.now_iso()
         elif percent == self.last_percent or now - self.last_write < MIN_WRITE_INTERVAL:
             return
         self.last_write, self.last_percent = now, percent
         # One short autocommit UPDATE: never holds the write lock across engine work.
-        written = store.write_order_progress(
+        written = store.orders.write_progress(
             self.db, self.order_id, self.owner, percent=max(0, min(100, percent)),
             phase=phase, label=label[:200], phase_started_at=self.phase_started_iso,
             lease_expires_at=_iso_in(LEASE_SECONDS))
@@ -105,8 +104,8 @@ async def _heartbeat(db: sqlite_utils.Database, order_id: int, owner: str) -> No
     # Keeps the lease alive through long model calls that report no progress.
     while True:
         await asyncio.sleep(HEARTBEAT_SECONDS)
-        store.take_order_lease(db, order_id, owner, now=store.now_iso(),
-                               expires_at=_iso_in(LEASE_SECONDS))
+        store.orders.take_lease(db, order_id, owner, now=clock.now_iso(),
+                                expires_at=_iso_in(LEASE_SECONDS))
 
 
 class RetryLater(Exception):
@@ -137,13 +136,13 @@ async def _run_leased(db: sqlite_utils.Database, order_id: int, *, engine: Engin
                       provider: Any, owner: str, can_retry: bool) -> str:
     engine_failed = _engine_failed()
     with store.transaction(db):
-        order = store.get_order(db, order_id)
+        order = store.orders.get(db, order_id)
         if order is None:
             return "missing"
         if order["status"] not in ("paid", "processing"):
             return f"not_runnable:{order['status']}"
-        if not store.take_order_lease(db, order_id, owner, now=store.now_iso(),
-                                      expires_at=_iso_in(LEASE_SECONDS)):
+        if not store.orders.take_lease(db, order_id, owner, now=clock.now_iso(),
+                                       expires_at=_iso_in(LEASE_SECONDS)):
             return "leased_elsewhere"
         if order["status"] == "paid":
             order = lifecycle.transition(db, order_id, "processing", reason=f"worker {owner}")
@@ -162,7 +161,7 @@ async def _run_leased(db: sqlite_utils.Database, order_id: int, *, engine: Engin
             # The model was unreachable, not the report bad: keep the order and try again
             # (the call ledger keeps what already succeeded).
             with store.transaction(db):
-                store.release_order_lease(db, order_id, owner)
+                store.orders.release_lease(db, order_id, owner)
             log.warning("order %s: %s; will retry", order["order_number"], reason)
             raise RetryLater(reason) from exc
         with store.transaction(db):
@@ -175,7 +174,7 @@ async def _run_leased(db: sqlite_utils.Database, order_id: int, *, engine: Engin
     except BaseException:
         # A bug or a crash: give the lease back so a retry (huey's, or the reconciler's) can run.
         with store.transaction(db):
-            store.release_order_lease(db, order_id, owner)
+            store.orders.release_lease(db, order_id, owner)
         raise
     finally:
         heartbeat.cancel()
@@ -191,7 +190,7 @@ async def _run_leased(db: sqlite_utils.Database, order_id: int, *, engine: Engin
             "result_json": json.dumps(result), "progress_percent": 100, "phase": "done",
             "phase_label": "Your report is ready", "lease_owner": None, "lease_expires_at": None,
         })
-        store.insert_phase_durations(db, order_id, tier.name, durations)
+        store.orders.insert_phase_durations(db, order_id, tier.name, durations)
     log.info("order %s completed", order["order_number"])
     return "completed"
 
@@ -207,7 +206,7 @@ def _store_report_pdf(db: sqlite_utils.Database, order: dict, result: dict) -> N
 
 
 def _still_ours(db: sqlite_utils.Database, order_id: int, owner: str) -> bool:
-    current = store.get_order(db, order_id)
+    current = store.orders.get(db, order_id)
     return bool(current and current["status"] == "processing" and current["lease_owner"] == owner)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from compass import db as database
+from compass import store
 from compass.settings import get_settings
 from tests.fakes.stripe_api import FakeStripe
 
@@ -28,7 +28,7 @@ def isolated_environment(tmp_path, monkeypatch):
 
 @pytest.fixture
 def db(tmp_path):
-    database_ = database.open_database(tmp_path / "data" / "compass.db")
+    database_ = store.open_database(tmp_path / "data" / "compass.db")
     yield database_
     database_.conn.close()
 

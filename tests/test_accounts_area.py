@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from compass import db as store
+from compass import store
 from tests.fakes.customers import Dispatched, outbox_links, paid_order, sign_in
 from tests.fakes.web_app import VALID_ORDER, csrf_from, db_of, web_client
 
@@ -84,7 +84,7 @@ def test_profile_changes_are_validated_saved_and_prefill_the_next_order(data_dir
             "company_name": "Bright Smile Group", "company_website": "brightsmile.example",
             "industry": "Dental group", "company_size": "51-200"}, follow_redirects=False)
         assert good.status_code == 303
-        customer = store.customer_by_email(db, DANA)
+        customer = store.customers.by_email(db, DANA)
         assert customer["company_name"] == "Bright Smile Group"
         assert customer["company_website"] == "https://brightsmile.example"
         form = client.get("/order/new?again=1").text
@@ -106,14 +106,14 @@ def test_changing_the_email_needs_the_new_address_confirmed(data_dir):
                                              "new_email": "Dana@NewClinic.example"},
                            follow_redirects=False)
         assert sent.status_code == 303
-        assert store.customer_by_email(db, DANA) is not None  # unchanged until confirmed
+        assert store.customers.by_email(db, DANA) is not None  # unchanged until confirmed
         [link] = outbox_links(data_dir, "/account/email/")
         mail = max((data_dir / "outbox").glob("*.eml")).read_text()
         assert "To: dana@newclinic.example" in mail
         confirmed = client.get("/" + link.split("/", 3)[3], follow_redirects=False)
         assert confirmed.headers["location"] == "/account?notice=email_changed"
-        assert store.customer_by_email(db, DANA) is None
-        assert store.customer_by_email(db, "dana@newclinic.example") is not None
+        assert store.customers.by_email(db, DANA) is None
+        assert store.customers.by_email(db, "dana@newclinic.example") is not None
         assert client.get("/" + link.split("/", 3)[3]).status_code == 410  # works once
         assert "dana@newclinic.example" in client.get("/account").text  # still signed in
         # Someone else's address cannot be taken over.
@@ -122,8 +122,8 @@ def test_changing_the_email_needs_the_new_address_confirmed(data_dir):
         taken = outbox_links(data_dir, "/account/email/")[-1]
         answer = client.get("/" + taken.split("/", 3)[3])
         assert answer.status_code == 409 and "already has an account" in answer.text
-        assert store.customer_by_email(db, EVE)["id"] != \
-            store.customer_by_email(db, "dana@newclinic.example")["id"]
+        assert store.customers.by_email(db, EVE)["id"] != \
+            store.customers.by_email(db, "dana@newclinic.example")["id"]
 
 
 def test_export_holds_all_my_data_and_nobody_elses(data_dir):
@@ -164,7 +164,7 @@ def test_deleting_the_account_erases_personal_data_and_keeps_payment_records(dat
         [customer] = db.query("SELECT * FROM customers")
         assert customer["email"].endswith("@deleted.invalid") and customer["deleted_at"]
         assert customer["name"] == "" and customer["company_name"] == ""
-        kept = store.get_order(db, order["id"])
+        kept = store.orders.get(db, order["id"])
         assert kept["order_number"] == order["order_number"]
         assert kept["amount_cents"] == order["amount_cents"] and kept["paid_at"]
         assert "Something personal" not in kept["input_json"] and kept["result_json"] is None
@@ -172,7 +172,7 @@ def test_deleting_the_account_erases_personal_data_and_keeps_payment_records(dat
         assert db["payments"].count == 1
         assert db["sessions"].count == 0 and db["login_tokens"].count == 0
         # The address can order again later, as a new customer.
-        assert store.customer_by_email(db, DANA) is None
+        assert store.customers.by_email(db, DANA) is None
 
 
 def test_an_account_with_a_report_in_progress_is_not_deleted(data_dir):
@@ -183,7 +183,7 @@ def test_an_account_with_a_report_in_progress_is_not_deleted(data_dir):
         refused = client.post("/account", data={"csrf_token": token, "action": "delete",
                                                 "confirm": "DELETE"})
         assert refused.status_code == 409 and "still being prepared" in refused.text
-        assert store.customer_by_email(db_of(client), DANA) is not None
+        assert store.customers.by_email(db_of(client), DANA) is not None
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(data_dir):
@@ -230,7 +230,7 @@ def test_a_customer_gets_404_for_every_private_url_of_another_customers_order(da
         assert db["refunds"].count == 0 and db["revisions"].count == 0
         assert queue.refunds == [] and queue.revisions == []
         assert dana_order["order_number"] not in client.get("/dashboard").text
-        assert store.get_order(db, dana_order["id"])["status"] == "completed"
+        assert store.orders.get(db, dana_order["id"])["status"] == "completed"
 
 
 def test_an_admin_who_is_not_the_owner_gets_404_too(data_dir):

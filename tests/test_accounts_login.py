@@ -9,8 +9,7 @@ import time
 
 import pytest
 
-from compass import accounts
-from compass import db as store
+from compass import accounts, store
 from tests.fakes.customers import Dispatched, outbox_links, paid_order, request_link, sign_in
 from tests.fakes.web_app import csrf_from, db_of, web_client
 
@@ -333,7 +332,7 @@ def test_a_deleted_customers_link_and_session_stop_working(data_dir):
         _customer_with_order(client)
         request_link(client, EMAIL)
         [link] = outbox_links(data_dir)
-        customer = store.customer_by_email(db_of(client), EMAIL)
+        customer = store.customers.by_email(db_of(client), EMAIL)
         from compass.settings import Settings
 
         accounts.delete_account(db_of(client), Settings(), customer)

@@ -1,21 +1,21 @@
 import threading
 
-from compass import db as database
+from compass import store
 
 
 def test_pragmas_on_every_connection(tmp_path):
-    db = database.connect(tmp_path / "x.db")
+    db = store.connect(tmp_path / "x.db")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
-    assert db.execute("PRAGMA busy_timeout").fetchone()[0] == database.BUSY_TIMEOUT_MS
+    assert db.execute("PRAGMA busy_timeout").fetchone()[0] == store.BUSY_TIMEOUT_MS
 
 
 def test_migrations_apply_once_in_order(tmp_path):
-    db = database.connect(tmp_path / "x.db")
-    first = database.migrate(db)
+    db = store.connect(tmp_path / "x.db")
+    first = store.migrate(db)
     assert [m.version for m in first] == list(range(1, len(first) + 1))
-    assert database.migrate(db) == []
-    assert database.pending_migrations(db) == []
+    assert store.migrate(db) == []
+    assert store.pending_migrations(db) == []
     assert {"orders", "customers", "ai_calls"} <= set(db.table_names())
 
 
@@ -25,7 +25,7 @@ def test_two_processes_migrating_at_once_do_not_collide(tmp_path):
 
     def migrate() -> None:
         try:
-            database.migrate(database.connect(path))
+            store.migrate(store.connect(path))
         except Exception as error:  # the assertion below reports it
             errors.append(error)
 
@@ -35,14 +35,14 @@ def test_two_processes_migrating_at_once_do_not_collide(tmp_path):
     for thread in threads:
         thread.join()
     assert errors == []
-    versions = [row[0] for row in database.connect(path).execute(
+    versions = [row[0] for row in store.connect(path).execute(
         "SELECT version FROM schema_migrations")]
     assert versions == sorted(set(versions))
 
 
 def test_transaction_rolls_back_on_error(db):
     try:
-        with database.transaction(db):
+        with store.transaction(db):
             db.execute("INSERT INTO customers (email, created_at, updated_at) "
                        "VALUES ('a@b.co', 'x', 'x')")
             raise RuntimeError("boom")
@@ -62,13 +62,13 @@ def test_constraints_hold(db):
 
 
 def test_ledger_reuses_only_successful_calls_of_the_same_run(db):
-    call = database.AICall(run_id="r1", phase="rewrite", attempt=1, retry=0, perspective=None,
-                           provider="offline", model="m", request_hash="h", status="invalid",
-                           response_text="{bad")
-    database.record_ai_call(db, call)
-    assert database.reusable_response(db, "r1", "h", 1) is None
+    call = store.ai_calls.AICall(run_id="r1", phase="rewrite", attempt=1, retry=0, perspective=None,
+                                 provider="offline", model="m", request_hash="h", status="invalid",
+                                 response_text="{bad")
+    store.ai_calls.record(db, call)
+    assert store.ai_calls.reusable_response(db, "r1", "h", 1) is None
     call.status, call.response_text = "ok", "{}"
-    database.record_ai_call(db, call)
-    assert database.reusable_response(db, "r1", "h", 1)["response_text"] == "{}"
-    assert database.reusable_response(db, "r2", "h", 1) is None
-    assert database.reusable_response(db, "r1", "h", 2) is None
+    store.ai_calls.record(db, call)
+    assert store.ai_calls.reusable_response(db, "r1", "h", 1)["response_text"] == "{}"
+    assert store.ai_calls.reusable_response(db, "r2", "h", 1) is None
+    assert store.ai_calls.reusable_response(db, "r1", "h", 2) is None

@@ -16,8 +16,7 @@ import pytest
 from huey.storage import MemoryStorage
 from pypdf import PdfReader
 
-from compass import db as store
-from compass import lifecycle, mail, notifications
+from compass import clock, lifecycle, mail, notifications, store
 from compass.settings import get_settings
 from tests.fakes.delivery import (
     CapturedQueue,
@@ -89,7 +88,7 @@ def test_a_completed_order_sends_receipt_then_report_with_pdfs(db, smtp, queue):
     [attachment] = [a for a in ready.iter_attachments()
                     if a.get_filename() == f"AI-Readiness-Report-{order['order_number']}.pdf"]
     pages = [p.extract_text() for p in PdfReader(io.BytesIO(attachment.get_content())).pages]
-    [version] = store.report_versions(db, order["id"])
+    [version] = store.reports.versions(db, order["id"])
     assert len(pages) == version["pages"] >= 10
     for number, text in enumerate(pages[1:], start=2):  # the cover has no running header
         assert f"Page {number} of {len(pages)}" in text
@@ -112,7 +111,7 @@ def test_a_completed_order_sends_receipt_then_report_with_pdfs(db, smtp, queue):
     # HTML part: inline styles, no <style> block or external CSS (mail clients drop those).
     assert "<style" not in html_of(ready) and "<link" not in html_of(ready)
     assert 'style="' in html_of(ready)
-    rows = store.emails_for_order(db, order["id"])
+    rows = list(db["emails"].rows_where("order_id = ?", [order["id"]], order_by="id"))
     assert [(r["kind"], r["status"], r["attempts"]) for r in rows] == [
         ("payment_confirmation", "sent", 1), ("report_ready", "sent", 1)]
     assert all(r["sent_at"] and r["last_error"] is None for r in rows)
@@ -156,7 +155,7 @@ def test_emails_are_queued_only_after_the_transition_commits(db, smtp, queue):
         lifecycle.transition(db, order["id"], "failed")
         assert queue.ids == []  # not while the transaction is open
         raise RuntimeError("crash before commit")
-    assert queue.ids == [] and len(store.emails_for_order(db, order["id"])) == 1
+    assert queue.ids == [] and db["emails"].count_where("order_id = ?", [order["id"]]) == 1
     lifecycle.transition(db, order["id"], "processing")
     lifecycle.transition(db, order["id"], "failed")
     assert len(queue.ids) == 1
@@ -187,7 +186,7 @@ def test_smtp_down_for_two_attempts_delivers_exactly_once_through_huey(db, smtp,
     assert smtp.refused == 2 and len(smtp.messages()) == 1
     assert smtp.messages()[0]["X-Compass-Email"] == "payment_confirmation"
     assert abs(delays[0] - 60) <= 2 and abs(delays[1] - 300) <= 2  # exponential backoff
-    row = store.get_email(db, email_id)
+    row = store.emails.get(db, email_id)
     assert row["status"] == "sent" and row["attempts"] == 3
 
 
@@ -198,9 +197,9 @@ def test_three_failures_give_up_and_record_the_error(db, smtp, queue):
     for attempt in (1, 2):
         with pytest.raises(notifications.RetryLater):
             notifications.deliver(db, email_id)
-        assert store.get_email(db, email_id)["attempts"] == attempt
+        assert store.emails.get(db, email_id)["attempts"] == attempt
     assert notifications.deliver(db, email_id) == "failed"
-    row = store.get_email(db, email_id)
+    row = store.emails.get(db, email_id)
     assert row["status"] == "failed" and row["attempts"] == 3
     assert "451" in row["last_error"]
     assert notifications.deliver(db, email_id) == "skipped:failed"
@@ -213,13 +212,13 @@ def test_a_worker_that_died_mid_send_is_resumed_after_its_lease(db, smtp, queue)
     paid_order(db, "standard")
     [email_id] = queue.drain()
     with store.transaction(db):  # claimed by a worker that then died
-        store.claim_email(db, email_id, now=store.now_iso(), stale_before="", max_attempts=3)
+        store.emails.claim(db, email_id, now=clock.now_iso(), stale_before="", max_attempts=3)
     assert notifications.resume_stalled(db) == []  # its lease is still running
     assert notifications.deliver(db, email_id) == "skipped:sending"
     db.execute("UPDATE emails SET claimed_at = '2000-01-01T00:00:00Z' WHERE id = ?", [email_id])
     assert notifications.resume_stalled(db) == [email_id]
     assert deliver_all(db, queue) == ["sent"]
-    row = store.get_email(db, email_id)
+    row = store.emails.get(db, email_id)
     assert row["attempts"] == 2 and smtp.messages()[0]["Message-ID"] == row["message_id"]
 
 
@@ -231,7 +230,7 @@ def test_starttls_is_required_when_configured(db, smtp, queue, monkeypatch):
     with pytest.raises(notifications.RetryLater):
         notifications.deliver(db, email_id)
     assert smtp.messages() == []  # never fell back to plain text
-    assert "STARTTLS" in store.get_email(db, email_id)["last_error"]
+    assert "STARTTLS" in store.emails.get(db, email_id)["last_error"]
 
 
 def test_unreachable_server_is_a_retryable_failure(db, queue, monkeypatch):
@@ -245,7 +244,7 @@ def test_unreachable_server_is_a_retryable_failure(db, queue, monkeypatch):
     [email_id] = queue.drain()
     with pytest.raises(notifications.RetryLater):
         notifications.deliver(db, email_id)
-    row = store.get_email(db, email_id)
+    row = store.emails.get(db, email_id)
     assert row["status"] == "pending" and "cannot connect" in row["last_error"]
 
 
@@ -281,14 +280,14 @@ def test_magic_link_and_daily_summary(db, smtp, queue):
     assert summary["Subject"] == "AI Readiness Compass daily summary for 2026-03-01"
     assert "Orders paid: 12" in text_of(summary) and "ORD-2026-000007 failed" in html_of(summary)
     # The link is a credential: it is not kept in the database once sent.
-    assert json.loads(store.get_email(db, first)["context_json"]) == {}
+    assert json.loads(store.emails.get(db, first)["context_json"]) == {}
 
 
 def test_still_processing_and_unknown_kinds(db, smtp, queue):
     order = paid_order(db, "premium")
     lifecycle.transition(db, order["id"], "processing")
     with store.transaction(db):
-        notifications.queue_still_processing(db, store.get_order(db, order["id"]))
+        notifications.queue_still_processing(db, store.orders.get(db, order["id"]))
     deliver_all(db, queue)
     [still] = smtp.of_kind("still_processing")
     assert "still being prepared" in still["Subject"] and "6 hours" in text_of(still)

@@ -11,8 +11,7 @@ import time
 import pytest
 from pypdf import PdfReader
 
-from compass import db as store
-from compass import documents, pdf
+from compass import documents, pdf, store
 from compass.receipts import build_receipt, receipt_html
 from compass.report import build_report
 from compass.settings import get_settings
@@ -28,7 +27,7 @@ def text_of(data: bytes) -> list[str]:
 def test_hostile_company_name_is_text_in_the_pdf_and_fetches_nothing(db):
     order = paid_order(db, "starter", company_name=HOSTILE)
     result = engine_result(db, "starter", company_name=HOSTILE)
-    report = build_report(store.get_order(db, order["id"]), result, base_url="https://x.example")
+    report = build_report(store.orders.get(db, order["id"]), result, base_url="https://x.example")
     rendered = pdf.render_pdf(documents.report_document(report))
     assert rendered.refused == []  # the name is text, not an element: nothing to fetch
     assert rendered.served == ["https://static.compass.invalid/static/css/report.css",
@@ -128,10 +127,10 @@ def test_rendering_is_bounded_in_time_and_the_renderer_recovers():
 
 
 def test_receipt_has_what_a_receipt_needs(db):
-    order = store.get_order(db, paid_order(db, "standard")["id"])
+    order = store.orders.get(db, paid_order(db, "standard")["id"])
     path = documents.ensure_receipt_pdf(db, order, get_settings())
     [page] = text_of(path.read_bytes())
-    payment = store.paid_payment_for_order(db, order["id"])
+    payment = store.payments.paid_for_order(db, order["id"])
     assert "receipt" in page.lower()
     for expected in ("AI Readiness Compass", order["order_number"], "Standard",
                      "$149.00", "USD", payment["payment_intent_id"], "Refund policy",

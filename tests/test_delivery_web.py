@@ -7,8 +7,7 @@ import json
 
 import pytest
 
-from compass import db as store
-from compass import lifecycle, notifications
+from compass import lifecycle, notifications, store
 from compass.settings import Settings
 from tests.fakes.delivery import (
     CapturedQueue,
@@ -45,7 +44,7 @@ def test_report_page_download_and_receipt_of_a_completed_order(site):
         assert section in page.text
     assert f'href="/orders/{order["public_id"]}/download"' in page.text
 
-    assert store.get_order(db, order["id"])["downloads_count"] == 0
+    assert store.orders.get(db, order["id"])["downloads_count"] == 0
     assert client.head(f"/orders/{order['public_id']}/download").status_code == 200
     pdf = client.get(f"/orders/{order['public_id']}/download")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
@@ -55,10 +54,10 @@ def test_report_page_download_and_receipt_of_a_completed_order(site):
     partial = client.get(f"/orders/{order['public_id']}/download",
                          headers={"Range": "bytes=100-199"})
     assert partial.status_code == 206 and len(partial.content) == 100
-    counted = store.get_order(db, order["id"])
+    counted = store.orders.get(db, order["id"])
     assert counted["downloads_count"] == 1 and counted["last_downloaded_at"]  # GET only
     client.get(f"/orders/{order['public_id']}/download")
-    assert store.get_order(db, order["id"])["downloads_count"] == 2
+    assert store.orders.get(db, order["id"])["downloads_count"] == 2
 
     receipt = client.get(f"/orders/{order['public_id']}/receipt")
     assert receipt.status_code == 200 and receipt.content.startswith(b"%PDF-")
@@ -87,10 +86,11 @@ def test_after_a_refund_the_download_is_gone_with_an_explanation(site):
     gone = client.get(f"/orders/{order['public_id']}/download")
     assert gone.status_code == 410
     assert "was refunded" in gone.text and "$49.00" in gone.text and "5–10" in gone.text
-    assert store.get_order(db, order["id"])["downloads_count"] == 0
+    assert store.orders.get(db, order["id"])["downloads_count"] == 0
     assert client.get(f"/orders/{order['public_id']}/report").status_code == 409
     assert client.get(f"/orders/{order['public_id']}/receipt").status_code == 200
-    kinds = [e["kind"] for e in store.emails_for_order(db, order["id"])]
+    rows = db["emails"].rows_where("order_id = ?", [order["id"]], order_by="id")
+    kinds = [e["kind"] for e in rows]
     assert kinds == ["payment_confirmation", "report_ready", "refund_processed"]
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from compass import db as database
+from compass import store
 from compass.engine import EngineFailed, run_engine
 from compass.engine.anthropic_provider import AnthropicProvider
 from compass.engine.offline import OfflineProvider
@@ -59,7 +59,7 @@ def test_premium_report_has_everything_the_contract_names(db):
     assert sorted(stages) == sorted(w["name"] for w in result["workflows"])
     json.dumps(result)  # one JSON-serialisable object
 
-    ledger = database.ai_calls_for_run(db, "run-1")
+    ledger = store.ai_calls.for_run(db, "run-1")
     assert result["usage"]["calls"] == len(ledger) >= 10
     assert sum(c["output_tokens"] for c in ledger) == result["usage"]["output_tokens"] > 0
     assert {c["perspective"] for c in ledger if c["phase"] == "sample"} == {
@@ -89,7 +89,7 @@ def test_different_businesses_get_different_reports(db):
 
 def test_bad_answers_are_retried_and_recorded(db):
     run(example("dental-clinic"), db=db)
-    ledger = database.ai_calls_for_run(db, "run-1")
+    ledger = store.ai_calls.for_run(db, "run-1")
     invalid = [c for c in ledger if c["status"] == "invalid"]
     assert invalid, "the offline model is expected to produce a bad answer for this example"
     for bad in invalid:
@@ -136,7 +136,7 @@ def test_a_restarted_run_does_not_pay_twice_for_finished_calls(db):
     with running_server() as server:
         with pytest.raises(RuntimeError, match="worker killed"):
             run(order, db=db, provider=CrashAfter(anthropic(server), k=4), run_id="crashy")
-        finished = [c for c in database.ai_calls_for_run(db, "crashy") if c["status"] == "ok"]
+        finished = [c for c in store.ai_calls.for_run(db, "crashy") if c["status"] == "ok"]
         assert len(finished) >= 3
         before = settled_count(server)
         resumed = run(order, db=db, provider=anthropic(server), run_id="crashy")
@@ -172,7 +172,7 @@ def test_samples_run_concurrently_and_share_the_cached_prefix(db):
     for body in samples:
         assert body["messages"][0]["content"][0]["cache_control"] == {"type": "ephemeral"}
         assert not {"temperature", "top_p", "top_k"} & body.keys()
-    ledger = [c for c in database.ai_calls_for_run(db, "run-1") if c["phase"] == "sample"]
+    ledger = [c for c in store.ai_calls.for_run(db, "run-1") if c["phase"] == "sample"]
     assert sum(1 for c in ledger if c["cache_read_tokens"] > 0) >= 4
     assert sum(c["cache_write_tokens"] for c in ledger) > 0
 
@@ -199,7 +199,7 @@ class StubbornReviewer:
 def test_a_rejected_draft_is_revised_with_the_reviewers_feedback(db):
     result = run(example("online-store"), db=db, provider=StubbornReviewer(rejections=2))
     assert result["qa"]["attempts"] == 3 and result["qa"]["passed"]
-    proposals = [c for c in database.ai_calls_for_run(db, "run-1")
+    proposals = [c for c in store.ai_calls.for_run(db, "run-1")
                  if c["phase"] == "proposal" and c["status"] == "ok"]
     assert [c["attempt"] for c in proposals] == [1, 2, 3]
 
@@ -219,7 +219,7 @@ def test_an_unreachable_api_fails_with_a_retryable_reason(db):
         with pytest.raises(EngineFailed) as failure:
             run(example("dental-clinic"), db=db, provider=provider)
     assert failure.value.retryable and "not available" in failure.value.reason
-    errors = [c for c in database.ai_calls_for_run(db, "run-1") if c["status"] == "error"]
+    errors = [c for c in store.ai_calls.for_run(db, "run-1") if c["status"] == "error"]
     assert len(errors) == 1 and errors[0]["phase"] == "rewrite"
 
 

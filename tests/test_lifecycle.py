@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from huey import SqliteHuey
 
-from compass import db as store
-from compass import lifecycle, payments
+from compass import lifecycle, payments, store
 from compass.intake import OrderInput
 from compass.tiers import get_tier
 
@@ -29,7 +28,7 @@ def test_create_order_numbers_and_first_event(db):
     assert first["order_number"].endswith("-000001") and second["order_number"].endswith("-000002")
     assert first["public_id"] != second["public_id"] and len(first["public_id"]) >= 22
     assert second["amount_cents"] == 39900
-    assert [(e["from_status"], e["to_status"]) for e in store.order_events(db, first["id"])] == \
+    assert [(e["from_status"], e["to_status"]) for e in store.orders.events(db, first["id"])] == \
         [(None, "payment_pending")]
 
 
@@ -37,7 +36,7 @@ def test_the_whole_happy_path_is_logged(db):
     order = new_order(db)
     for status in ("paid", "processing", "completed", "refunded"):
         order = lifecycle.transition(db, order["id"], status, reason=f"to {status}")
-    events = store.order_events(db, order["id"])
+    events = store.orders.events(db, order["id"])
     assert [(e["from_status"], e["to_status"]) for e in events][1:] == [
         ("payment_pending", "paid"), ("paid", "processing"), ("processing", "completed"),
         ("completed", "refunded")]
@@ -53,12 +52,12 @@ def test_illegal_transitions_raise_and_change_nothing(db, path):
     *legal, illegal = path
     for status in legal:
         lifecycle.transition(db, order["id"], status)
-    before = store.get_order(db, order["id"])
-    events = len(store.order_events(db, order["id"]))
+    before = store.orders.get(db, order["id"])
+    events = len(store.orders.events(db, order["id"]))
     with pytest.raises(lifecycle.IllegalTransition):
         lifecycle.transition(db, order["id"], illegal)
-    assert store.get_order(db, order["id"]) == before
-    assert len(store.order_events(db, order["id"])) == events
+    assert store.orders.get(db, order["id"]) == before
+    assert len(store.orders.events(db, order["id"])) == events
 
 
 def test_failed_can_be_refunded_and_expired_is_final(db):
@@ -90,7 +89,7 @@ def test_transition_hooks_run_in_the_same_transaction(db):
         lifecycle._hooks.remove(hook)
     assert seen[0] == ("paid", "payment_pending", "paid", True)
     # The failing hook rolled the transition back with it.
-    assert store.get_order(db, order["id"])["status"] == "paid"
+    assert store.orders.get(db, order["id"])["status"] == "paid"
 
 
 def test_unknown_order_raises(db):
@@ -102,9 +101,9 @@ def test_unknown_order_raises(db):
 
 def _paid_session(db, order: dict) -> dict:
     session_id = f"cs_test_race_{order['id']}"
-    store.insert_payment(db, order_id=order["id"], provider="stripe",
-                         checkout_session_id=session_id, checkout_url="https://x",
-                         amount_cents=order["amount_cents"], currency="usd", expires_at=None)
+    store.payments.insert(db, order_id=order["id"], provider="stripe",
+                          checkout_session_id=session_id, checkout_url="https://x",
+                          amount_cents=order["amount_cents"], currency="usd", expires_at=None)
     return {"id": session_id, "object": "checkout.session", "payment_status": "paid",
             "status": "complete", "amount_total": order["amount_cents"], "currency": "usd",
             "client_reference_id": order["public_id"], "payment_intent": f"pi_{order['id']}"}
@@ -156,8 +155,8 @@ def test_success_page_and_webhook_together_make_one_paid_order_and_one_job(tmp_p
     assert huey.pending_count() == rounds
     assert sorted(huey.dequeue().args[0] for _ in range(rounds)) == [o["id"] for o in orders]
     for order in orders:
-        assert store.get_order(db, order["id"])["status"] == "paid"
-        assert [e["to_status"] for e in store.order_events(db, order["id"])].count("paid") == 1
+        assert store.orders.get(db, order["id"])["status"] == "paid"
+        assert [e["to_status"] for e in store.orders.events(db, order["id"])].count("paid") == 1
 
 
 def _fulfil_all(path: str, queue_path: str, sessions: list[dict], start) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from compass import db as store
+from compass import clock, store
 from tests.fakes.customers import Dispatched, paid_order, sign_in
 from tests.fakes.web_app import csrf_from, db_of, web_client
 
@@ -60,7 +60,7 @@ def test_search_and_the_order_page(data_dir):
         db = db_of(client)
         order = paid_order(db, email=CUSTOMER)
         paid_order(db, email="someone@else.example")
-        store.record_ai_call(db, store.AICall(
+        store.ai_calls.record(db, store.ai_calls.AICall(
             run_id="r", phase="research", attempt=1, retry=0, perspective="finance",
             provider="offline", model="claude-sonnet-5-5", request_hash="h", status="ok",
             input_tokens=1234, output_tokens=567, cost_microusd=12345, latency_ms=2100,
@@ -114,11 +114,11 @@ def test_refund_review_approves_or_denies_with_a_reason(data_dir, dispatched):
         for email in ("a@example.com", "b@example.com"):
             order = paid_order(db, email=email, paid_days_ago=10)
             with store.transaction(db):
-                ids.append(store.insert_refund(
+                ids.append(store.refunds.insert(
                     db, order_id=order["id"], customer_id=order["customer_id"],
                     kind="customer_request", status="pending_review", amount_cents=14900,
                     currency="usd", reason="Not what I expected", requested_by="customer",
-                    requested_at=store.now_iso(), review_reason="more than 7 days"))
+                    requested_at=clock.now_iso(), review_reason="more than 7 days"))
         sign_in(client, data_dir, ADMIN)
         queue_page = client.get("/admin/refunds").text
         assert queue_page.count("Not what I expected") == 2

@@ -7,8 +7,7 @@ import json
 
 import pytest
 
-from compass import cli
-from compass import db as store
+from compass import cli, store
 from tests.fakes.litestream_tools import CONFIG, file_env, litestream, run
 from tests.test_ops_litestream import add_order, queue_with_tasks
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from compass import cli, ops_cli
-from compass import db as store
+from compass import cli, clock, ops_cli, store
 from tests.test_ops_litestream import add_order
 
 
@@ -30,14 +29,14 @@ def dispatched():
 
 def complete(db, order_id: int) -> None:
     with store.transaction(db):
-        store.update_order_status(db, order_id, from_status="paid", to_status="processing")
-        store.update_order_status(db, order_id, from_status="processing", to_status="completed",
-                                  fields={"completed_at": store.now_iso(),
-                                          "result_json": '{"qa": {"score": 8, "attempts": 1}}'})
-        payment = store.insert_payment(
+        store.orders.set_status(db, order_id, from_status="paid", to_status="processing")
+        store.orders.set_status(db, order_id, from_status="processing", to_status="completed",
+                                fields={"completed_at": clock.now_iso(),
+                                        "result_json": '{"qa": {"score": 8, "attempts": 1}}'})
+        payment = store.payments.insert(
             db, order_id=order_id, provider="dev", checkout_session_id=f"cs_{order_id}",
             checkout_url="http://x", amount_cents=14900, currency="usd", expires_at=None)
-        store.update_payment(db, payment, status="succeeded", payment_intent_id=f"pi_{order_id}")
+        store.payments.update(db, payment, status="succeeded", payment_intent_id=f"pi_{order_id}")
 
 
 def test_orders_list_searches_and_filters(db, capsys):

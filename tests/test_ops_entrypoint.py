@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from compass import db as store
+from compass import store
 from tests.fakes.litestream_tools import (
     BIN,
     CONFIG,

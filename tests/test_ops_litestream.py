@@ -9,7 +9,7 @@ import secrets
 import pytest
 from huey import SqliteHuey
 
-from compass import db as store
+from compass import clock, store
 from tests.fakes.litestream_tools import (
     CONFIG,
     file_env,
@@ -28,18 +28,18 @@ pytestmark = pytest.mark.timeout(60)
 def add_order(db, n: int) -> None:
     """A paid order with its history and a model call, as the spine and engine write them."""
     with store.transaction(db):
-        customer = store.upsert_customer(
+        customer = store.customers.upsert(
             db, email=f"owner{n}@example.com", name="Owner", company_name=f"Firm {n}",
             company_website="https://example.com", industry="dental", company_size="11-50")
-        order_id = store.insert_order(
+        order_id = store.orders.insert(
             db, public_id=secrets.token_urlsafe(16), order_number=f"ORD-2026-{n:06d}",
             customer_id=customer, tier="standard", amount_cents=14900, currency="usd",
             input_json=json.dumps({"company_name": f"Firm {n}", "note": "ünïcode ✓"}))
-        store.insert_order_event(db, order_id, None, "payment_pending", "created")
-        store.update_order_status(db, order_id, from_status="payment_pending", to_status="paid",
-                                  fields={"paid_at": store.now_iso()})
-        store.insert_order_event(db, order_id, "payment_pending", "paid", "checkout completed")
-        store.record_ai_call(db, store.AICall(
+        store.orders.add_event(db, order_id, None, "payment_pending", "created")
+        store.orders.set_status(db, order_id, from_status="payment_pending", to_status="paid",
+                                fields={"paid_at": clock.now_iso()})
+        store.orders.add_event(db, order_id, "payment_pending", "paid", "checkout completed")
+        store.ai_calls.record(db, store.ai_calls.AICall(
             run_id=f"order-{n}", phase="research", attempt=1, retry=0, perspective=None,
             provider="offline", model="claude-sonnet-5-5", request_hash=f"h{n}", status="ok",
             input_tokens=1200 + n, output_tokens=800, cost_microusd=9000 + n, latency_ms=1500,
@@ -114,7 +114,7 @@ def test_s3_replica_lands_in_the_bucket_under_the_prefix(tmp_path):
 
 def test_one_replica_per_database_is_what_the_config_declares():
     # Litestream 0.5 rejects `replicas:` lists with more than one entry; the config uses the
-    # singular form for each database.
+    # singular form for each store.
     text = CONFIG.read_text()
     assert "replicas:" not in text
     assert text.count("replica:") == 2

@@ -11,7 +11,7 @@ import textwrap
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from compass import db as store
+from compass import store
 from tests.test_ops_litestream import add_order
 
 # One process's work: imports compass.metrics fresh, so multiprocess mode comes from the
@@ -96,9 +96,9 @@ def shop(db):
         add_order(db, n)
     # Two of the four paid orders move on.
     with store.transaction(db):
-        store.update_order_status(db, 1, from_status="paid", to_status="processing")
-        store.update_order_status(db, 2, from_status="paid", to_status="processing")
-        store.update_order_status(db, 2, from_status="processing", to_status="completed")
+        store.orders.set_status(db, 1, from_status="paid", to_status="processing")
+        store.orders.set_status(db, 2, from_status="paid", to_status="processing")
+        store.orders.set_status(db, 2, from_status="processing", to_status="completed")
     return db
 
 

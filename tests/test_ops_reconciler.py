@@ -8,8 +8,7 @@ import threading
 
 import pytest
 
-from compass import db as store
-from compass import reconciler
+from compass import reconciler, store
 from tests.test_ops_litestream import add_order
 
 NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC)
@@ -74,16 +73,16 @@ def test_orders_that_lost_their_wake_up_call_are_requeued(db, queued):
 def test_abandoned_checkouts_expire_after_a_day(db):
     def pending(n: int, created: str, payment_status: str | None, payment_created: str) -> int:
         with store.transaction(db):
-            customer = store.upsert_customer(
+            customer = store.customers.upsert(
                 db, email=f"c{n}@example.com", name="C", company_name="Co",
                 company_website="", industry="", company_size="")
-            order_id = store.insert_order(
+            order_id = store.orders.insert(
                 db, public_id=f"pub-{n:06d}-abcdefgh", order_number=f"ORD-2026-{n:06d}",
                 customer_id=customer, tier="starter", amount_cents=4900, currency="usd",
                 input_json="{}")
             set_order(db, order_id, created_at=created)
             if payment_status:
-                payment = store.insert_payment(
+                payment = store.payments.insert(
                     db, order_id=order_id, provider="dev", checkout_session_id=f"cs_{n}",
                     checkout_url="http://x", amount_cents=4900, currency="usd", expires_at=None)
                 db.conn.execute("UPDATE payments SET status = ?, created_at = ? WHERE id = ?",
@@ -112,10 +111,10 @@ def test_two_reconcilers_at_once_expire_each_order_once(tmp_path):
     path = tmp_path / "data" / "compass.db"
     db = store.open_database(path)
     with store.transaction(db):
-        customer = store.upsert_customer(db, email="c@example.com", name="C", company_name="Co",
-                                         company_website="", industry="", company_size="")
+        customer = store.customers.upsert(db, email="c@example.com", name="C", company_name="Co",
+                                          company_website="", industry="", company_size="")
         for n in range(1, 21):
-            order_id = store.insert_order(
+            order_id = store.orders.insert(
                 db, public_id=f"pub-{n:06d}-abcdefgh", order_number=f"ORD-2026-{n:06d}",
                 customer_id=customer, tier="starter", amount_cents=4900, currency="usd",
                 input_json="{}")

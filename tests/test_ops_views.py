@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from compass import db as store
+from compass import store
 from tests.test_ops_litestream import add_order
 
 
 def refund(db, order_id: int, when: str) -> None:
     with store.transaction(db):
-        store.update_order_status(db, order_id, from_status="paid", to_status="processing")
-        store.update_order_status(db, order_id, from_status="processing", to_status="failed")
-        store.update_order_status(db, order_id, from_status="failed", to_status="refunded")
+        store.orders.set_status(db, order_id, from_status="paid", to_status="processing")
+        store.orders.set_status(db, order_id, from_status="processing", to_status="failed")
+        store.orders.set_status(db, order_id, from_status="failed", to_status="refunded")
         db.conn.execute("INSERT INTO order_events (order_id, from_status, to_status, reason,"
                         " created_at) VALUES (?, 'failed', 'refunded', 'qa', ?)", (order_id, when))
 

@@ -15,8 +15,7 @@ import time
 
 import pytest
 
-from compass import db as store
-from compass import health
+from compass import clock, health, store
 from compass.settings import Settings, get_settings
 from tests.fakes.processes import ROOT
 from tests.fakes.web_app import db_of, web_client
@@ -157,7 +156,7 @@ def test_the_worker_beats_and_gives_its_leases_back_on_sigterm(tmp_path):
         for n in (1, 2):
             add_order(db, n)
             db.conn.execute("UPDATE orders SET status = 'processing', lease_expires_at = ?"
-                            " WHERE id = ?", (store.now_iso()[:4] + "9", n))
+                            " WHERE id = ?", (clock.now_iso()[:4] + "9", n))
         db.conn.execute("UPDATE orders SET lease_owner = ? WHERE id = 1",
                         (f"{socket.gethostname()}:{worker.pid}:abcd",))
         db.conn.execute("UPDATE orders SET lease_owner = 'elsewhere:1:x' WHERE id = 2")

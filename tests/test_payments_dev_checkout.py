@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from compass import db as store
+from compass import store
 from tests.fakes.web_app import csrf_from, db_of, place_order, web_client
 
 OK, DECLINED = "4242 4242 4242 4242", "4000 0000 0000 0002"
@@ -87,4 +87,4 @@ def test_cancel_link_goes_to_checkout_cancel(checkout):
     order = next(db.query("SELECT * FROM orders"))
     assert f'href="http://127.0.0.1:8000/checkout/cancel?order={order["public_id"]}"' in \
         client.get(path).text
-    assert store.get_order(db, order["id"])["status"] == "payment_pending"
+    assert store.orders.get(db, order["id"])["status"] == "payment_pending"

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from compass import db as store
+from compass import store
 from tests.fakes.stripe_api import API_KEY
 from tests.fakes.web_app import csrf_from, db_of, place_order, web_client
 
@@ -85,12 +85,12 @@ def test_success_page_fulfils_a_paid_session_before_the_webhook(fake_stripe, str
         session_id = payment["checkout_session_id"]
         # Not paid yet: the success page fulfils nothing.
         early = client.get(f"/checkout/success?session_id={session_id}", follow_redirects=False)
-        assert store.get_order(db, payment["order_id"])["status"] == "payment_pending"
+        assert store.orders.get(db, payment["order_id"])["status"] == "payment_pending"
         fake_stripe.complete(session_id)
         response = client.get(f"/checkout/success?session_id={session_id}", follow_redirects=False)
         again = client.get(f"/checkout/success?session_id={session_id}", follow_redirects=False)
-        order = store.get_order(db, payment["order_id"])
-        payment = store.get_payment_by_session(db, session_id)
+        order = store.orders.get(db, payment["order_id"])
+        payment = store.payments.by_session(db, session_id)
     assert early.status_code == 303
     assert response.status_code == again.status_code == 303
     assert urlsplit(response.headers["location"]).path == f"/status/{order['public_id']}"
@@ -113,7 +113,7 @@ def test_cancel_goes_back_to_the_form_with_answers_kept(stripe_env):
         order = next(db_of(client).query("SELECT * FROM orders"))
         page = client.get(f"/checkout/cancel?order={order['public_id']}")
         blank = client.get("/checkout/cancel")
-        status = store.get_order(db_of(client), order["id"])["status"]
+        status = store.orders.get(db_of(client), order["id"])["status"]
     assert page.status_code == 200 and "nothing was charged" in page.text
     assert 'value="Bright Smile Dental"' in page.text
     assert re.search(r'value="premium" checked', page.text)

@@ -7,8 +7,7 @@ import time
 
 import pytest
 
-from compass import db as store
-from compass import payments
+from compass import payments, store
 from tests.fakes.web_app import db_of, place_order, web_client
 
 SECRET = "whsec_test_webhook_secret"
@@ -21,7 +20,7 @@ def shop():
         place_order(client)
         db = db_of(client)
         payment = next(db.query("SELECT * FROM payments"))
-        session = json.loads(store.get_dev_session(db, payment["checkout_session_id"]))
+        session = json.loads(store.payments.get_dev_session(db, payment["checkout_session_id"]))
         yield client, queue, db, session
 
 
@@ -52,8 +51,8 @@ def test_signed_completed_event_fulfils_once_and_enqueues(shop):
     assert response.status_code == 200 and response.json()["outcome"] == "fulfilled"
     assert order["status"] == "paid"
     assert queue.jobs == [(order["id"], "standard")]
-    assert store.get_stripe_event(db, event["id"])["outcome"] == "fulfilled"
-    assert [e["to_status"] for e in store.order_events(db, order["id"])] == \
+    assert db["stripe_events"].get(event["id"])["outcome"] == "fulfilled"
+    assert [e["to_status"] for e in store.orders.events(db, order["id"])] == \
         ["payment_pending", "paid"]
 
 

@@ -6,8 +6,7 @@ import json
 
 import pytest
 
-from compass import db as store
-from compass import refunds
+from compass import refunds, store
 from tests.fakes.customers import Dispatched, paid_order
 
 DANA = "dana@brightsmile.example"
@@ -47,9 +46,9 @@ def test_seven_days_or_more_since_payment_needs_review(db):
 
 def test_a_downloaded_report_needs_review(db):
     order = paid_order(db, email=DANA)
-    store.record_download(db, order["id"])
-    store.record_download(db, order["id"])
-    refund = _ask(db, store.get_order(db, order["id"]))
+    store.orders.record_download(db, order["id"])
+    store.orders.record_download(db, order["id"])
+    refund = _ask(db, store.orders.get(db, order["id"]))
     assert refund["status"] == "pending_review"
     assert refund["review_reason"] == ("not report never downloaded (the report PDF was "
                                        "downloaded 2 times)")
@@ -70,7 +69,7 @@ def test_a_second_refund_needs_review(db):
 
 def test_an_automatic_refund_for_a_failed_order_does_not_count_against_the_customer(db):
     failed = paid_order(db, email=DANA, status="failed")
-    assert store.live_refund_for_order(db, failed["id"])["kind"] == "processing_failed"
+    assert store.refunds.live_for_order(db, failed["id"])["kind"] == "processing_failed"
     assert _ask(db, paid_order(db, email=DANA))["status"] == "processing"
 
 
@@ -95,14 +94,14 @@ def test_a_denial_is_emailed_with_its_reason_and_needs_one(db):
 
 def test_the_review_records_who_when_why_and_every_failed_rule(db):
     order = paid_order(db, email=DANA, paid_days_ago=10)
-    store.record_download(db, order["id"])
+    store.orders.record_download(db, order["id"])
     _ask(db, paid_order(db, email=DANA))
-    refund = _ask(db, store.get_order(db, order["id"]), reason="  Not what we needed.  ")
+    refund = _ask(db, store.orders.get(db, order["id"]), reason="  Not what we needed.  ")
     assert refund["reason"] == "Not what we needed."
     assert refund["requested_by"] == f"customer:{order['customer_id']}"
     assert refund["requested_at"] and refund["kind"] == "customer_request"
     assert refund["review_reason"].count("not ") == 3
-    [queued] = store.refunds_awaiting_review(db)
+    [queued] = store.refunds.awaiting_review(db)
     assert queued["order_number"] == order["order_number"]
     assert queued["customer_email"] == DANA and queued["review_reason"]
     [view] = db.query("SELECT * FROM refund_queue")

@@ -11,8 +11,7 @@ import json
 
 import pytest
 
-from compass import db as store
-from compass import payments, refunds
+from compass import payments, refunds, store
 from compass.settings import Settings
 from tests.fakes.customers import Dispatched, paid_order, sign_in
 from tests.fakes.stripe_api import API_KEY, FakeStripe
@@ -39,7 +38,7 @@ def _refund_posts(fake: FakeStripe) -> list:
 
 
 def _intent(db, order) -> str:
-    return store.paid_payment_for_order(db, order["id"])["payment_intent_id"]
+    return store.payments.paid_for_order(db, order["id"])["payment_intent_id"]
 
 
 def _send_event(client, event: dict):
@@ -76,8 +75,8 @@ def test_an_eligible_request_is_refunded_at_once_and_a_double_submit_makes_one_r
         assert post.headers["idempotency-key"] == refund["idempotency_key"]
         assert refund["status"] == "succeeded" and refund["provider_refund_id"] == made["id"]
         assert refund["provider"] == "stripe" and refund["attempts"] == 1
-        assert store.get_order(db, order["id"])["status"] == "refunded"
-        assert store.paid_payment_for_order(db, order["id"])["status"] == "refunded"
+        assert store.orders.get(db, order["id"])["status"] == "refunded"
+        assert store.payments.paid_for_order(db, order["id"])["status"] == "refunded"
         # The refund email is queued once, with the reason in the customer's terms.
         [email] = db.query("SELECT * FROM emails WHERE kind = 'refund_processed'")
         assert json.loads(email["context_json"])["reason"] == "Refund you requested"
@@ -103,8 +102,8 @@ def test_two_attempts_at_the_same_moment_still_make_one_refund(fake_stripe, stri
     assert len(fake_stripe.refunds) == 1
     posts = _refund_posts(fake_stripe)
     assert len({p.headers["idempotency-key"] for p in posts}) == 1
-    assert store.get_order(db, order["id"])["status"] == "refunded"
-    [event] = [e for e in store.order_events(db, order["id"]) if e["to_status"] == "refunded"]
+    assert store.orders.get(db, order["id"])["status"] == "refunded"
+    [event] = [e for e in store.orders.events(db, order["id"]) if e["to_status"] == "refunded"]
     assert event  # moved once
 
 
@@ -136,9 +135,9 @@ def test_a_crash_between_stripe_and_the_database_is_finished_by_the_retry(
     with pytest.raises(Crash):
         asyncio.run(refunds.process(db, settings, refund["id"]))
     assert len(fake_stripe.refunds) == 1  # the money went back...
-    stuck = store.get_refund(db, refund["id"])
+    stuck = store.refunds.get(db, refund["id"])
     assert stuck["status"] == "processing"  # ...but we do not know it yet
-    assert store.get_order(db, order["id"])["status"] == "completed"
+    assert store.orders.get(db, order["id"])["status"] == "completed"
     # Too soon: someone may still be working on it.
     assert asyncio.run(refunds.retry_stuck(db, settings)) == []
     later = dt.datetime.now(dt.UTC) + refunds.RETRY_AFTER + dt.timedelta(seconds=1)
@@ -147,7 +146,7 @@ def test_a_crash_between_stripe_and_the_database_is_finished_by_the_retry(
     assert len(fake_stripe.refunds) == 1  # the same key: Stripe's answer, not a new refund
     [made] = fake_stripe.refunds.values()
     assert done["provider_refund_id"] == made["id"]
-    assert store.get_order(db, order["id"])["status"] == "refunded"
+    assert store.orders.get(db, order["id"])["status"] == "refunded"
     assert asyncio.run(refunds.retry_stuck(db, settings, now=later)) == []
 
 
@@ -165,11 +164,11 @@ def test_a_crash_is_finished_by_the_charge_refunded_webhook(
         event = fake_stripe.charge_refunded_event(_intent(db, order))
         response = _send_event(client, event)
         assert response.json()["outcome"] == "order_refunded"
-        done = store.get_refund(db, refund["id"])
+        done = store.refunds.get(db, refund["id"])
         assert done["status"] == "succeeded"
         assert done["provider_refund_id"] == next(iter(fake_stripe.refunds))
         assert "charge.refunded" in done["decision_note"]
-        assert store.get_order(db, order["id"])["status"] == "refunded"
+        assert store.orders.get(db, order["id"])["status"] == "refunded"
         assert _send_event(client, event).json()["outcome"] == "duplicate"
         later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
         assert asyncio.run(refunds.retry_stuck(db, settings, now=later)) == []
@@ -194,14 +193,14 @@ def test_a_failed_order_is_refunded_without_being_asked(fake_stripe, stripe_env,
     settings = Settings(**stripe_env)
     order = paid_order(db, email=DANA, fake_stripe=fake_stripe, status="failed")
     [refund_id] = queue.refunds  # queued once the failure committed
-    refund = store.get_refund(db, refund_id)
+    refund = store.refunds.get(db, refund_id)
     assert refund["kind"] == "processing_failed" and refund["status"] == "processing"
     assert refund["requested_by"] == "system"
     done = asyncio.run(refunds.process(db, settings, refund_id))
     assert done["status"] == "succeeded"
     [made] = fake_stripe.refunds.values()
     assert made["amount"] == 14900 and made["reason"] is None
-    assert store.get_order(db, order["id"])["status"] == "refunded"
+    assert store.orders.get(db, order["id"])["status"] == "refunded"
     kinds = {r["kind"]: r for r in db.query("SELECT * FROM emails")}
     assert {"processing_failed", "refund_processed"} <= set(kinds)
     assert json.loads(kinds["refund_processed"]["context_json"])["reason"] == \
@@ -231,7 +230,7 @@ def test_the_worker_failing_an_order_queues_its_refund(fake_stripe, stripe_env, 
                                     provider=NoProvider()))
     assert outcome == "failed"
     [refund_id] = queue.refunds
-    assert store.get_refund(db, refund_id)["kind"] == "processing_failed"
+    assert store.refunds.get(db, refund_id)["kind"] == "processing_failed"
 
 
 def test_stripe_refusing_a_refund_leaves_it_for_a_person_and_an_admin_can_retry(
@@ -244,8 +243,8 @@ def test_stripe_refusing_a_refund_leaves_it_for_a_person_and_an_admin_can_retry(
                           message="This charge is disputed.")
     refused = asyncio.run(refunds.process(db, settings, refund["id"]))
     assert refused["status"] == "failed" and "disputed" in refused["last_error"]
-    assert store.get_order(db, order["id"])["status"] == "completed"
-    assert [r["id"] for r in store.refunds_awaiting_review(db)] == [refund["id"]]
+    assert store.orders.get(db, order["id"])["status"] == "completed"
+    assert [r["id"] for r in store.refunds.awaiting_review(db)] == [refund["id"]]
     retried = refunds.retry_rejected(db, refund["id"], admin_email="ops@compass.example")
     assert retried["idempotency_key"].endswith("-2")  # a refused key stays refused
     assert asyncio.run(refunds.process(db, settings, refund["id"]))["status"] == "succeeded"
@@ -282,7 +281,7 @@ def test_development_refunds_complete_locally_through_the_same_path(data_dir):
         assert "Your refund is on its way" in done.text
         [refund] = db.query("SELECT * FROM refunds")
         assert refund["provider"] == "dev" and refund["provider_refund_id"].startswith("re_dev_")
-        assert store.get_order(db, order["id"])["status"] == "refunded"
+        assert store.orders.get(db, order["id"])["status"] == "refunded"
 
 
 def test_a_request_that_needs_review_says_so_and_calls_nobody(fake_stripe, stripe_env,
@@ -299,4 +298,4 @@ def test_a_request_that_needs_review_says_so_and_calls_nobody(fake_stripe, strip
         assert "A person will review your request" in done.text
         assert "within 7 days" in done.text
         assert _refund_posts(fake_stripe) == []
-        assert store.get_order(db, order["id"])["status"] == "completed"
+        assert store.orders.get(db, order["id"])["status"] == "completed"

@@ -7,8 +7,7 @@ import json
 
 import pytest
 
-from compass import db as store
-from compass import revisions
+from compass import revisions, store
 from compass.engine import EngineFailed, run_engine
 from compass.engine.offline import OfflineProvider
 from compass.intake import OrderInput
@@ -29,9 +28,9 @@ def queue():
 @pytest.fixture(scope="module")
 def premium_result(tmp_path_factory):
     """A real premium report from the offline model (made once for the module)."""
-    from compass import db as database
+    from compass import store
 
-    db = database.open_database(tmp_path_factory.mktemp("engine") / "compass.db")
+    db = store.open_database(tmp_path_factory.mktemp("engine") / "compass.db")
     order_input = OrderInput.model_validate(VALID_ORDER | {"email": DANA})
     result = asyncio.run(run_engine(order_input, get_tier("premium"),
                                     provider=OfflineProvider(), db=db, run_id="fixture"))
@@ -70,9 +69,9 @@ def test_a_premium_customer_revises_the_report_end_to_end(premium_result, tmp_pa
         from jobs.revisions import revise_report
 
         assert revise_report.call_local(revision_id) == "completed"
-        revision = store.get_revision(db, revision_id)
+        revision = store.revisions.get(db, revision_id)
         assert revision["status"] == "completed"
-        revised = json.loads(store.get_order(db, order["id"])["result_json"])
+        revised = json.loads(store.orders.get(db, order["id"])["result_json"])
         assert revised["revision"]["number"] == 1 and revised["revision"]["notes"] == NOTES
         assert NOTES in revised["proposal"]["executive_summary"]
         assert revised["proposal"]["executive_summary"] != \
@@ -80,7 +79,7 @@ def test_a_premium_customer_revises_the_report_end_to_end(premium_result, tmp_pa
         assert [w["name"] for w in revised["workflows"]] == \
             [w["name"] for w in premium_result["workflows"]]
         assert revised["qa"]["passed"] and revised["qa"]["score"] >= 7
-        calls = store.ai_calls_for_run(db, f"revision-{order['public_id']}-1")
+        calls = store.ai_calls.for_run(db, f"revision-{order['public_id']}-1")
         assert {c["phase"] for c in calls} == {"proposal", "review"}
         assert all(c["order_id"] == order["id"] for c in calls)
         # The notes reached the model as data inside the proposal request.
@@ -99,7 +98,7 @@ def test_a_premium_customer_revises_the_report_end_to_end(premium_result, tmp_pa
         assert NOTES in message.get_body(("plain",)).get_content()
         assert [a.get_content_type() for a in message.iter_attachments()] == ["application/pdf"]
         # Its PDF is rendered as the order's newest report version.
-        assert store.get_order(db, order["id"])["report_pdf_path"]
+        assert store.orders.get(db, order["id"])["report_pdf_path"]
         assert client.get(f"/orders/{order['public_id']}/download").status_code == 200
         # The current report is the new one; the original is still listed and readable.
         report = client.get(f"/orders/{order['public_id']}/report").text
@@ -129,9 +128,9 @@ def test_a_revision_that_fails_review_keeps_the_report_and_the_allowance(premium
         raise EngineFailed("the revised report scored 5/10 in quality review after 2 attempts")
 
     assert _run(db, revision["id"], reviser=failing) == "failed"
-    assert store.get_order(db, order["id"])["result_json"] == json.dumps(premium_result)
-    assert "5/10" in store.get_revision(db, revision["id"])["failure_reason"]
-    assert revisions.allowance(db, store.get_order(db, order["id"])).can_request
+    assert store.orders.get(db, order["id"])["result_json"] == json.dumps(premium_result)
+    assert "5/10" in store.revisions.get(db, revision["id"])["failure_reason"]
+    assert revisions.allowance(db, store.orders.get(db, order["id"])).can_request
 
 
 def test_a_revision_killed_mid_run_is_taken_over_and_resumes_from_the_ledger(
@@ -149,11 +148,11 @@ def test_a_revision_killed_mid_run_is_taken_over_and_resumes_from_the_ledger(
 
     with pytest.raises(SystemExit):
         _run(db, revision["id"], reviser=killed)
-    assert store.get_revision(db, revision["id"])["status"] == "running"
+    assert store.revisions.get(db, revision["id"])["status"] == "running"
     assert _run(db, revision["id"]) == "not_runnable:running"  # still someone else's
     later = dt.datetime.now(dt.UTC) + revisions.STALE_AFTER + dt.timedelta(seconds=1)
     def good_calls() -> list[dict]:
-        return [c for c in store.ai_calls_for_run(db, f"revision-{order['public_id']}-1")
+        return [c for c in store.ai_calls.for_run(db, f"revision-{order['public_id']}-1")
                 if c["status"] == "ok"]
 
     paid = good_calls()
@@ -161,7 +160,7 @@ def test_a_revision_killed_mid_run_is_taken_over_and_resumes_from_the_ledger(
     assert _run(db, revision["id"], now=later) == "completed"
     # The second run read every good answer back from the ledger instead of paying again.
     assert good_calls() == paid
-    assert store.get_revision(db, revision["id"])["status"] == "completed"
+    assert store.revisions.get(db, revision["id"])["status"] == "completed"
 
 
 @pytest.mark.parametrize("tier", ["starter", "standard"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from compass import db as store
+from compass import store
 from compass.settings import Settings
 from tests.fakes.web_app import VALID_ORDER, csrf_from, db_of, place_order, web_client
 

@@ -7,8 +7,7 @@ import re
 
 import pytest
 
-from compass import db as store
-from compass import lifecycle
+from compass import lifecycle, store
 from tests.fakes.web_app import db_of, place_order, web_client
 
 
@@ -135,4 +134,4 @@ def test_retry_checkout_for_a_paid_order_just_shows_its_status(site):
     assert response.status_code == 303
     assert response.headers["location"] == f"/status/{order['public_id']}"
     assert db["payments"].count == 1
-    assert store.get_order(db, order["id"])["status"] == "paid"
+    assert store.orders.get(db, order["id"])["status"] == "paid"

@@ -7,8 +7,7 @@ import datetime as dt
 
 import pytest
 
-from compass import db as store
-from compass import lifecycle, progress
+from compass import clock, lifecycle, progress, store
 from compass.engine import EngineFailed
 from jobs import tasks
 from tests.test_lifecycle import new_order
@@ -54,13 +53,13 @@ def test_run_completes_the_order_with_result_progress_and_durations(db):
     order = paid_order(db, "premium")
     engine = FakeEngine(step=0.01)
     assert run(db, order["id"], engine) == "completed"
-    done = store.get_order(db, order["id"])
+    done = store.orders.get(db, order["id"])
     assert done["status"] == "completed" and done["progress_percent"] == 100
     assert done["phase"] == "done" and done["lease_owner"] is None
     assert '"Reminder bot"' in done["result_json"]
     assert engine.calls == [{"run_id": f"order-{order['public_id']}", "order_id": order["id"],
                              "tier": "premium", "company": "Acme"}]
-    assert [e["to_status"] for e in store.order_events(db, order["id"])][-2:] == \
+    assert [e["to_status"] for e in store.orders.events(db, order["id"])][-2:] == \
         ["processing", "completed"]
     durations = {r["phase"]: r["seconds"] for r in db.query("SELECT * FROM phase_durations")}
     assert set(durations) == {"rewrite", "research", "sample", "vote", "proposal", "review"}
@@ -74,7 +73,7 @@ def test_progress_is_visible_to_other_connections_while_running(db, tmp_path):
     seen = []
 
     def check(percent, phase):
-        row = store.get_order(reader, order["id"])
+        row = store.orders.get(reader, order["id"])
         seen.append((row["status"], row["progress_percent"], row["phase"], row["phase_label"]))
 
     run(db, order["id"], FakeEngine(check=check))
@@ -86,28 +85,28 @@ def test_progress_is_visible_to_other_connections_while_running(db, tmp_path):
 def test_progress_writes_are_throttled_but_phase_changes_always_land(db, monkeypatch):
     order = paid_order(db)
     lifecycle.transition(db, order["id"], "processing")
-    store.take_order_lease(db, order["id"], "me", now=store.now_iso(), expires_at="9999")
+    store.orders.take_lease(db, order["id"], "me", now=clock.now_iso(), expires_at="9999")
     writes = []
-    original = store.write_order_progress
-    monkeypatch.setattr(store, "write_order_progress",
+    original = store.orders.write_progress
+    monkeypatch.setattr(store.orders, "write_progress",
                         lambda *a, **k: writes.append(k["phase"]) or original(*a, **k))
     writer = tasks.ProgressWriter(db, order["id"], "me")
     for percent in range(18, 70):
         writer(percent, "sample", "samples")
     writer(70, "vote", "voting")
     assert writes == ["sample", "vote"]
-    assert store.get_order(db, order["id"])["progress_percent"] == 70
+    assert store.orders.get(db, order["id"])["progress_percent"] == 70
 
 
 def test_engine_failure_fails_the_order_with_the_reason(db):
     order = paid_order(db)
     result = run(db, order["id"], FakeEngine(fail=EngineFailed("QA scored 5/10 three times")))
-    failed = store.get_order(db, order["id"])
+    failed = store.orders.get(db, order["id"])
     assert result == "failed"
     assert failed["status"] == "failed"
     assert failed["failure_reason"] == "QA scored 5/10 three times"
     assert failed["lease_owner"] is None
-    events = store.order_events(db, order["id"])
+    events = store.orders.events(db, order["id"])
     assert (events[-1]["from_status"], events[-1]["to_status"]) == ("processing", "failed")
     assert db["phase_durations"].count == 0  # failed runs do not shape estimates
 
@@ -117,10 +116,10 @@ def test_unreachable_model_is_retried_while_retries_remain_then_fails(db):
     down = EngineFailed("the model API did not answer", retryable=True)
     with pytest.raises(tasks.RetryLater):
         run(db, order["id"], FakeEngine(fail=down), can_retry=True)
-    waiting = store.get_order(db, order["id"])
+    waiting = store.orders.get(db, order["id"])
     assert waiting["status"] == "processing" and waiting["lease_owner"] is None
     assert run(db, order["id"], FakeEngine(fail=down), can_retry=False) == "failed"
-    assert store.get_order(db, order["id"])["failure_reason"] == "the model API did not answer"
+    assert store.orders.get(db, order["id"])["failure_reason"] == "the model API did not answer"
 
 
 def test_a_bad_report_fails_at_once_even_with_retries_left(db):
@@ -133,7 +132,7 @@ def test_a_crash_releases_the_lease_so_a_retry_can_finish(db):
     order = paid_order(db)
     with pytest.raises(ZeroDivisionError):
         run(db, order["id"], FakeEngine(fail=ZeroDivisionError()))
-    crashed = store.get_order(db, order["id"])
+    crashed = store.orders.get(db, order["id"])
     assert crashed["status"] == "processing" and crashed["lease_owner"] is None
     assert run(db, order["id"], FakeEngine()) == "completed"
 
@@ -142,7 +141,7 @@ def test_a_live_lease_keeps_other_workers_out_until_it_expires(db):
     order = paid_order(db)
     lifecycle.transition(db, order["id"], "processing")
     future = (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    store.take_order_lease(db, order["id"], "other-worker", now=store.now_iso(), expires_at=future)
+    store.orders.take_lease(db, order["id"], "other-worker", now=clock.now_iso(), expires_at=future)
     engine = FakeEngine()
     assert run(db, order["id"], engine) == "leased_elsewhere"
     assert engine.calls == []
@@ -179,20 +178,20 @@ def test_estimates_use_measured_durations_once_there_are_any(db, monkeypatch):
     monkeypatch.setattr(progress, "_RECHECK_SECONDS", 0)  # no waiting out the 1 s cache
     order = paid_order(db)
     now = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
-    default = progress.estimated_completion(db, store.get_order(db, order["id"]), now)
+    default = progress.estimated_completion(db, store.orders.get(db, order["id"]), now)
     assert default == "2026-03-01T12:04:10Z"  # the tier defaults: 250 s for standard
-    store.insert_phase_durations(db, order["id"], "standard",
-                                 {p: 10.0 for p in progress.PHASES if p != "grouper"})
-    measured = progress.estimated_completion(db, store.get_order(db, order["id"]), now)
+    store.orders.insert_phase_durations(db, order["id"], "standard",
+                                        {p: 10.0 for p in progress.PHASES if p != "grouper"})
+    measured = progress.estimated_completion(db, store.orders.get(db, order["id"]), now)
     assert measured == "2026-03-01T12:01:00Z"  # six measured phases of 10 s
     # Mid-run: 4 s into the 10 s sample phase leaves 6 s of it plus vote, proposal, review.
     db.execute("UPDATE orders SET status = 'processing', phase = 'sample',"
                " phase_started_at = '2026-03-01T11:59:56.000000Z' WHERE id = ?", [order["id"]])
-    running = progress.estimated_completion(db, store.get_order(db, order["id"]), now)
+    running = progress.estimated_completion(db, store.orders.get(db, order["id"]), now)
     assert running == "2026-03-01T12:00:36Z"
     # Another tier without measurements borrows these rather than the constants.
     premium = paid_order(db, "premium")
-    assert progress.estimated_completion(db, store.get_order(db, premium["id"]), now) == \
+    assert progress.estimated_completion(db, store.orders.get(db, premium["id"]), now) == \
         "2026-03-01T12:01:00Z"
 
 
@@ -200,7 +199,7 @@ def test_estimate_is_none_for_orders_that_will_not_complete(db):
     order = new_order(db)
     assert progress.estimated_completion(db, order) is None
     lifecycle.transition(db, order["id"], "expired")
-    assert progress.estimated_completion(db, store.get_order(db, order["id"])) is None
+    assert progress.estimated_completion(db, store.orders.get(db, order["id"])) is None
 
 
 def test_premium_jobs_are_dequeued_before_starter_jobs(tmp_path, monkeypatch):

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 
 import sqlite_utils
 
-from compass import db as database
+from compass import clock, store
 from compass.engine import prompts, qa
 from compass.engine.models import DOMAIN_LABELS, Brief, Proposal, Research, Review, Roadmap, Sample
 from compass.engine.provider import (
@@ -108,8 +108,8 @@ class Run:
 
     async def _answer(self, request: ModelRequest, retry: int,
                       on_started: Callable[[], None] | None) -> ModelResponse:
-        stored = database.reusable_response(self.db, self.run_id, request.request_hash(),
-                                            self.attempt)
+        stored = store.ai_calls.reusable_response(self.db, self.run_id, request.request_hash(),
+                                                  self.attempt)
         if stored is not None:
             self.reused_calls += 1
             if on_started:
@@ -137,7 +137,7 @@ class Run:
             response.model or request.model, input_tokens=response.input_tokens,
             output_tokens=response.output_tokens, cache_read_tokens=response.cache_read_tokens,
             cache_write_tokens=response.cache_write_tokens)
-        database.record_ai_call(self.db, database.AICall(
+        store.ai_calls.record(self.db, store.ai_calls.AICall(
             run_id=self.run_id, order_id=self.order_id, phase=request.phase,
             attempt=self.attempt, retry=retry, perspective=request.perspective,
             provider=self.provider.name, model=response.model or request.model,
@@ -150,7 +150,7 @@ class Run:
         ))
 
     def _record_error(self, request: ModelRequest, retry: int, error: ProviderError) -> None:
-        database.record_ai_call(self.db, database.AICall(
+        store.ai_calls.record(self.db, store.ai_calls.AICall(
             run_id=self.run_id, order_id=self.order_id, phase=request.phase,
             attempt=self.attempt, retry=retry, perspective=request.perspective,
             provider=self.provider.name, model=request.model,
@@ -357,7 +357,7 @@ def _result(run: Run, order_input: OrderInput, brief: Brief, research: Research,
         "tier": run.tier.name,
         "model": run.model,
         "offline": run.provider.offline,
-        "generated_at": database.now_iso(),
+        "generated_at": clock.now_iso(),
         "company": {"name": order_input.company_name, "industry": order_input.industry,
                     "size": order_input.company_size_label,
                     "website": order_input.company_website},
@@ -384,7 +384,7 @@ def _result(run: Run, order_input: OrderInput, brief: Brief, research: Research,
 
 def usage(db: sqlite_utils.Database, run_id: str, *, reused: int = 0) -> dict:
     """Token and cost totals of a run, from the ledger (calls of earlier, crashed tries too)."""
-    calls = database.ai_calls_for_run(db, run_id)
+    calls = store.ai_calls.for_run(db, run_id)
     totals = {key: sum(c[key] for c in calls) for key in (
         "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
         "cost_microusd")}

@@ -13,7 +13,7 @@ import statistics
 
 import sqlite_utils
 
-from compass import db as database
+from compass import clock
 from compass.engine import prompts, qa
 from compass.engine.models import DOMAIN_LABELS, Proposal, Review, WorkflowIdea
 from compass.engine.pipeline import (
@@ -108,7 +108,7 @@ def _revised(result: dict, proposal: Proposal, review: Review, score: qa.Score, 
         for w in revised["workflows"]]
     revised["proposal"] = {k: v for k, v in proposal.model_dump().items() if k != "workflows"}
     revised["qa"] = {**score.as_dict(), "attempts": run.attempt, "review": review.model_dump()}
-    revised["generated_at"] = database.now_iso()
+    revised["generated_at"] = clock.now_iso()
     revised["offline"] = bool(result.get("offline")) or run.provider.offline
     revised["revision"] = {"number": revision_number, "notes": notes, "run_id": run.run_id,
                            "usage": usage(run.db, run.run_id, reused=run.reused_calls)}

@@ -17,8 +17,7 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from compass import accounts, lifecycle
-from compass import db as store
+from compass import accounts, lifecycle, store
 from compass.intake import COMPANY_SIZES
 from compass.settings import Settings
 from compass.tiers import get_tier
@@ -216,7 +215,7 @@ async def dashboard(request: Request) -> Response:
     orders = []
     if principal.customer is not None:
         orders = [_dashboard_row(o)
-                  for o in store.orders_for_customer(state(request).db, principal.customer_id)]
+                  for o in store.orders.for_customer(state(request).db, principal.customer_id)]
     response = render(request, "accounts/dashboard.html", {
         "principal": principal, "orders": orders,
         "active": any(o["status"] in lifecycle.ACTIVE for o in orders)},

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from structlog.contextvars import bound_contextvars
 
-from compass import insights, operations
+from compass import insights, operations, store
 from compass.web.common import csrf_failed, csrf_valid, not_found, render, state
 
 WINDOWS = (7, 30, 90)
@@ -112,12 +112,13 @@ async def dashboard(request: Request) -> Response:
 async def orders_page(request: Request) -> Response:
     query = request.query_params.get("q", "")[:200]
     status = request.query_params.get("status") or None
-    rows = insights.search_orders(state(request).db, query, status=status, limit=100)
+    rows = store.insights.search_orders(state(request).db, query, status=status,
+                                        limit=100)
     return render(request, "admin/orders.html", {"rows": rows, "q": query, "status": status})
 
 
 def _order_or_none(request: Request) -> dict | None:
-    return insights.find_order(state(request).db, request.path_params["public_id"])
+    return store.insights.find_order(state(request).db, request.path_params["public_id"])
 
 
 @admins_only
@@ -199,7 +200,7 @@ refund = _action(_refund)
 @admins_only
 async def refunds_page(request: Request) -> Response:
     db = state(request).db
-    rows = list(db.query("SELECT * FROM refund_queue")) if db["refund_queue"].exists() else []
+    rows = store.insights.refund_queue(db)
     return render(request, "admin/refunds.html", {
         "rows": rows, "message": request.query_params.get("done", "")[:300],
         "problem": request.query_params.get("refused", "")[:300]})

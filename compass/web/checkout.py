@@ -9,8 +9,7 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from compass import db as store
-from compass import lifecycle, payments
+from compass import lifecycle, payments, store
 from compass.web.common import CSRF_FIELD, csrf_failed, csrf_valid, not_found, render, state
 from compass.web.orders import form_context
 
@@ -21,10 +20,10 @@ async def success(request: Request) -> Response:
     """Fulfil if the webhook has not yet (the customer may beat it here), then show status."""
     app = state(request)
     session_id = request.query_params.get("session_id", "")
-    payment = store.get_payment_by_session(app.db, session_id) if session_id else None
+    payment = store.payments.by_session(app.db, session_id) if session_id else None
     if payment is None:
         return not_found(request)
-    order = store.get_order(app.db, payment["order_id"])
+    order = store.orders.get(app.db, payment["order_id"])
     assert order is not None
     if order["status"] == "payment_pending":
         try:
@@ -40,7 +39,7 @@ async def cancel(request: Request) -> Response:
     """Back to the form with the answers kept; nothing was charged."""
     app = state(request)
     public_id = request.query_params.get("order", "")
-    order = store.get_order_by_public_id(app.db, public_id) if public_id else None
+    order = store.orders.by_public_id(app.db, public_id) if public_id else None
     values: dict = {"tier": "standard"}
     if order is not None and order["status"] == "payment_pending":
         values = lifecycle.order_input_of(order).model_dump() | {"tier": order["tier"]}

@@ -8,8 +8,7 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from compass import db as store
-from compass import lifecycle, payments, ratelimit
+from compass import lifecycle, payments, ratelimit, store
 from compass.intake import COMPANY_SIZES, OrderInput
 from compass.tiers import TIERS
 from compass.web.common import (
@@ -120,7 +119,7 @@ async def retry_checkout(request: Request) -> Response:
     """The apology page's retry button: a new Checkout Session for the same order."""
     app = state(request)
     form = await request.form()
-    order = store.get_order_by_public_id(app.db, request.path_params["public_id"])
+    order = store.orders.by_public_id(app.db, request.path_params["public_id"])
     if order is None:
         return not_found(request)
     if not csrf_valid(request, form.get(CSRF_FIELD)):

@@ -13,8 +13,7 @@ import logging
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from compass import db as store
-from compass import refunds
+from compass import refunds, store
 from compass.tiers import get_tier
 from compass.web.accounts import current_principal, owned_order, sign_in_redirect
 from compass.web.common import CSRF_FIELD, csrf_failed, csrf_valid, not_found, render, state
@@ -26,7 +25,7 @@ def owner_order(request: Request) -> dict | Response:
     """The order in the URL if the signed-in customer owns it; else a redirect or a 404."""
     if current_principal(request) is None:
         return sign_in_redirect(request)
-    order = store.get_order_by_public_id(state(request).db, request.path_params["public_id"])
+    order = store.orders.by_public_id(state(request).db, request.path_params["public_id"])
     if order is None or not owned_order(request, order):
         return not_found(request)
     return order

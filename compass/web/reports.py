@@ -18,8 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from compass import db as store
-from compass import documents, lifecycle, progress, templating
+from compass import documents, lifecycle, progress, store, templating
 from compass.report import ReportError, build_report, date_label, load_result, pdf_filename
 from compass.tiers import get_tier
 from compass.web.common import error_page, not_found, render, state
@@ -54,7 +53,7 @@ def _pending(request: Request, order: dict) -> Response:
 
 async def report_page(request: Request) -> Response:
     app = state(request)
-    order = store.get_order_by_public_id(app.db, request.path_params["public_id"])
+    order = store.orders.by_public_id(app.db, request.path_params["public_id"])
     if order is None:
         return not_found(request)
     if order["status"] != "completed" or not order["result_json"]:
@@ -82,17 +81,17 @@ def _counts_as_download(request: Request) -> bool:
 
 async def download(request: Request) -> Response:
     app = state(request)
-    order = store.get_order_download(app.db, request.path_params["public_id"])
+    order = store.orders.download_view(app.db, request.path_params["public_id"])
     if order is None:
         return not_found(request)
     if order["status"] == "refunded":
-        event = store.latest_order_event(app.db, order["id"])
+        event = store.orders.latest_event(app.db, order["id"])
         return render(request, "report/gone.html", {
             "order": order, "amount": templating.money(order["amount_cents"], order["currency"]),
             "refunded_on": date_label(event["created_at"]) if event else "",
         }, status_code=410, headers=_PRIVATE)
     if order["status"] != "completed":
-        return _pending(request, store.get_order_status(app.db, order["public_id"]) or order)
+        return _pending(request, store.orders.status_view(app.db, order["public_id"]) or order)
     path = documents.current_report_pdf(order, app.settings)
     if path is None:
         return error_page(request, 503, "Your PDF is almost ready",
@@ -100,7 +99,7 @@ async def download(request: Request) -> Response:
                           "in a minute; the report itself can be read online already.")
     if _counts_as_download(request):
         with store.transaction(app.db):
-            store.record_download(app.db, order["id"])
+            store.orders.record_download(app.db, order["id"])
     return FileResponse(path, media_type="application/pdf",
                         filename=pdf_filename(order["order_number"]),
                         content_disposition_type="attachment", headers=_PRIVATE)
@@ -108,10 +107,10 @@ async def download(request: Request) -> Response:
 
 async def receipt(request: Request) -> Response:
     app = state(request)
-    order = store.get_order_by_public_id(app.db, request.path_params["public_id"])
+    order = store.orders.by_public_id(app.db, request.path_params["public_id"])
     if order is None:
         return not_found(request)
-    payment = store.paid_payment_for_order(app.db, order["id"])
+    payment = store.payments.paid_for_order(app.db, order["id"])
     if payment is None or not order["paid_at"]:
         return error_page(request, 409, "No receipt yet",
                           "This order has not been paid, so there is no receipt for it.")
@@ -119,7 +118,7 @@ async def receipt(request: Request) -> Response:
     if not path.is_file():
         # Usually made with the payment confirmation; rendered here if that has not run yet.
         # The rows are read here; only rendering runs in a thread.
-        customer = store.get_customer(app.db, order["customer_id"])
+        customer = store.customers.get(app.db, order["customer_id"])
         path = await run_in_threadpool(documents.write_receipt_pdf, order, payment, customer,
                                        app.settings)
     return FileResponse(path, media_type="application/pdf",

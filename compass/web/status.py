@@ -14,14 +14,13 @@ from collections.abc import Callable
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from compass import db as store
-from compass import lifecycle, progress
+from compass import lifecycle, progress, store
 from compass.tiers import get_tier
 from compass.web.common import not_found, render, state
 
 
 def _order(request: Request) -> dict | None:
-    return store.get_order_status(state(request).db, request.path_params["public_id"])
+    return store.orders.status_view(state(request).db, request.path_params["public_id"])
 
 
 def _context(request: Request, order: dict) -> dict:

@@ -17,8 +17,7 @@ from pathlib import Path
 
 from starlette.testclient import TestClient
 
-from compass import db as store
-from compass import lifecycle
+from compass import lifecycle, store
 from compass.intake import OrderInput
 from compass.tiers import get_tier
 from tests.fakes.web_app import VALID_ORDER, csrf_from
@@ -47,11 +46,11 @@ def paid_order(db, *, email: str = "dana@brightsmile.example", tier: str = "stan
     intent = f"pi_{secrets.token_hex(12)}" if fake_stripe else f"pi_dev_{secrets.token_hex(9)}"
     paid_at = _iso(dt.datetime.now(dt.UTC) - dt.timedelta(days=paid_days_ago))
     with store.transaction(db):
-        payment_id = store.insert_payment(
+        payment_id = store.payments.insert(
             db, order_id=order["id"], provider=provider, checkout_session_id=session_id,
             checkout_url="https://checkout.example/" + session_id,
             amount_cents=order["amount_cents"], currency="usd", expires_at=None)
-        store.update_payment(db, payment_id, status="succeeded", payment_intent_id=intent)
+        store.payments.update(db, payment_id, status="succeeded", payment_intent_id=intent)
         lifecycle.transition(db, order["id"], "paid", fields={"paid_at": paid_at})
         if status in ("processing", "completed", "failed"):
             lifecycle.transition(db, order["id"], "processing")
@@ -67,7 +66,7 @@ def paid_order(db, *, email: str = "dana@brightsmile.example", tier: str = "stan
             "payment_status": "paid", "payment_intent": intent,
             "amount_total": order["amount_cents"], "currency": "usd",
             "client_reference_id": order["public_id"], "metadata": {}}
-    found = store.get_order(db, order["id"])
+    found = store.orders.get(db, order["id"])
     assert found is not None
     return found
 
@@ -128,7 +127,7 @@ class Dispatched:
         self.emails.append(email_id)
         db = store.open_database(get_settings().db_path)
         try:
-            row = store.get_email(db, email_id)
+            row = store.emails.get(db, email_id)
             if row is not None and row["kind"] in ACCOUNT_KINDS:
                 assert notifications.deliver(db, email_id) == "sent"
         finally:

@@ -8,8 +8,7 @@ import json
 import uuid
 from pathlib import Path
 
-from compass import db as store
-from compass import lifecycle, notifications, payments
+from compass import lifecycle, notifications, payments, store
 from compass.engine import run_engine
 from compass.engine.offline import OfflineProvider
 from compass.intake import OrderInput
@@ -40,7 +39,7 @@ def paid_order(db, tier: str = "standard", **overrides: str) -> dict:
                "payment_intent": f"pi_test_{uuid.uuid4().hex[:16]}",
                "client_reference_id": order["public_id"], "url": ""}
     assert payments.fulfil(db, session, lambda order_id, tier_name: None) == "fulfilled"
-    return store.get_order(db, order["id"])
+    return store.orders.get(db, order["id"])
 
 
 def complete_with(db, order: dict, result: dict) -> dict:
@@ -51,7 +50,7 @@ def complete_with(db, order: dict, result: dict) -> dict:
 
     outcome = asyncio.run(tasks.run_order(db, order["id"], engine=engine, provider=object()))
     assert outcome == "completed", outcome
-    return store.get_order(db, order["id"])
+    return store.orders.get(db, order["id"])
 
 
 class CapturedQueue:

@@ -1,0 +1,62 @@
+"""The ai_calls table: the cost ledger, the QA capture and the resume checkpoint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import sqlite_utils
+
+from compass.clock import now_iso
+
+
+@dataclass
+class AICall:
+    run_id: str
+    phase: str
+    attempt: int
+    retry: int
+    perspective: str | None
+    provider: str
+    model: str
+    request_hash: str
+    status: str  # ok | invalid | error
+    stop_reason: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cost_microusd: int = 0
+    latency_ms: int = 0
+    error: str | None = None
+    response_text: str | None = None
+    order_id: int | None = None
+
+
+def record(db: sqlite_utils.Database, call: AICall) -> int:
+    row = asdict(call) | {"created_at": now_iso()}
+    columns = ", ".join(row)
+    placeholders = ", ".join(f":{name}" for name in row)
+    cursor = db.conn.execute(f"INSERT INTO ai_calls ({columns}) VALUES ({placeholders})", row)  # noqa: S608 - column names are ours
+    return int(cursor.lastrowid)
+
+
+def reusable_response(db: sqlite_utils.Database, run_id: str, request_hash: str,
+                      attempt: int) -> dict | None:
+    """The newest successful call of this run and QA attempt with the very same request.
+
+    This is the resume checkpoint: a run restarted after a crash asks for identical
+    requests and gets their stored answers instead of paying for them again. The attempt
+    is part of the key because a QA revision must get a fresh answer even when it happens
+    to send the same request as the rejected attempt did.
+    """
+    rows = list(db.query(
+        "SELECT * FROM ai_calls WHERE run_id = ? AND request_hash = ? AND attempt = ?"
+        " AND status = 'ok' ORDER BY id DESC LIMIT 1",
+        [run_id, request_hash, attempt],
+    ))
+    return rows[0] if rows else None
+
+
+def for_run(db: sqlite_utils.Database, run_id: str) -> list[dict]:
+    return list(db.query("SELECT * FROM ai_calls WHERE run_id = ? ORDER BY id", [run_id]))

@@ -1,0 +1,133 @@
+"""The operator's reads: the figures behind /admin, the daily summary and the CLI.
+
+Read-only queries across orders, order_events, ai_calls, emails and the operator views
+(migration 004/005). Windows are half-open UTC intervals [since, until) of stored times.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from compass.store.sqlite import fetch_all, fetch_one
+
+
+def paid_by_tier(db: sqlite_utils.Database, window: dict[str, str]) -> list[dict]:
+    """Orders paid in the window and their amounts, per tier."""
+    return fetch_all(db, "SELECT tier, count(*) AS n, coalesce(sum(amount_cents), 0) AS cents"
+                         " FROM orders WHERE paid_at >= :since AND paid_at < :until"
+                         " GROUP BY tier", window)
+
+
+def refunded(db: sqlite_utils.Database, window: dict[str, str]) -> tuple[int, int]:
+    """Orders refunded in the window, and their amounts in cents."""
+    row = db.execute(
+        "SELECT count(*), coalesce(sum(o.amount_cents), 0) FROM order_events e"
+        " JOIN orders o ON o.id = e.order_id WHERE e.to_status = 'refunded'"
+        " AND e.created_at >= :since AND e.created_at < :until", window).fetchone()
+    return int(row[0]), int(row[1])
+
+
+def finished(db: sqlite_utils.Database, window: dict[str, str]) -> tuple[int, int]:
+    """Orders completed and failed in the window."""
+    row = db.execute(
+        "SELECT count(*) FILTER (WHERE to_status = 'completed'),"
+        " count(*) FILTER (WHERE to_status = 'failed') FROM order_events"
+        " WHERE created_at >= :since AND created_at < :until", window).fetchone()
+    return int(row[0]), int(row[1])
+
+
+def paid_and_completed_times(db: sqlite_utils.Database,
+                             window: dict[str, str]) -> list[tuple[str, str]]:
+    """(paid_at, completed_at) of the orders completed in the window."""
+    return [(paid, done) for paid, done in db.execute(
+        "SELECT paid_at, completed_at FROM orders WHERE completed_at >= :since"
+        " AND completed_at < :until AND paid_at IS NOT NULL", window)]
+
+
+def ai_cost_by_tier(db: sqlite_utils.Database, window: dict[str, str]) -> list[dict]:
+    """Model spend in the window (micro-dollars), per tier of the order it was for."""
+    return fetch_all(db, "SELECT o.tier, coalesce(sum(a.cost_microusd), 0) AS micro"
+                         " FROM ai_calls a JOIN orders o ON o.id = a.order_id"
+                         " WHERE a.created_at >= :since AND a.created_at < :until"
+                         " GROUP BY o.tier", window)
+
+
+def email_failures(db: sqlite_utils.Database, window: dict[str, str]) -> int:
+    row = fetch_one(db, "SELECT count(*) AS n FROM emails WHERE status = 'failed'"
+                        " AND updated_at >= :since AND updated_at < :until", window)
+    return int(row["n"]) if row else 0
+
+
+def revenue_by_day(db: sqlite_utils.Database, since_day: str) -> list[dict]:
+    return fetch_all(db, "SELECT day, orders, net_cents FROM revenue_by_day WHERE day >= ?",
+                     [since_day])
+
+
+def ai_cost_by_day(db: sqlite_utils.Database, since_day: str) -> list[tuple[str, int]]:
+    return [(day, micro) for day, micro in db.execute(
+        "SELECT substr(created_at, 1, 10) AS day, sum(cost_microusd) FROM ai_calls"
+        " WHERE created_at >= ? GROUP BY day", [since_day])]
+
+
+def orders_needing_attention(db: sqlite_utils.Database) -> list[dict]:
+    return fetch_all(db, "SELECT * FROM orders_needing_attention", [])
+
+
+def refund_queue(db: sqlite_utils.Database) -> list[dict]:
+    """Refunds waiting for a person, or stuck (the refund_queue view)."""
+    return fetch_all(db, "SELECT * FROM refund_queue", [])
+
+
+def emails_needing_attention(db: sqlite_utils.Database) -> list[dict]:
+    return fetch_all(db, "SELECT * FROM emails_needing_attention", [])
+
+
+def order_detail(db: sqlite_utils.Database, order: dict) -> dict[str, object]:
+    """The rows behind one order's admin page: customer, events, calls, payments, emails,
+    refunds (the model's answers left out: they are large and in the ledger)."""
+    order_id = [order["id"]]
+    return {
+        "customer": fetch_one(db, "SELECT * FROM customers WHERE id = ?",
+                              [order.get("customer_id")]),
+        "events": fetch_all(db, "SELECT * FROM order_events WHERE order_id = ? ORDER BY id",
+                            order_id),
+        "ai_calls": fetch_all(
+            db, "SELECT id, phase, attempt, retry, perspective, model, status, stop_reason,"
+                " input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,"
+                " cost_microusd, latency_ms, error, created_at FROM ai_calls WHERE order_id = ?"
+                " ORDER BY id", order_id),
+        "payments": fetch_all(db, "SELECT * FROM payments WHERE order_id = ? ORDER BY id",
+                              order_id),
+        "emails": fetch_all(
+            db, "SELECT id, kind, to_address, status, attempts, last_error, sent_at,"
+                " created_at, updated_at FROM emails WHERE order_id = ? ORDER BY id", order_id),
+        "refunds": fetch_all(db, "SELECT * FROM refunds WHERE order_id = ? ORDER BY id",
+                             order_id),
+    }
+
+
+def search_orders(db: sqlite_utils.Database, query: str, *, status: str | None,
+                  limit: int) -> list[dict]:
+    """Orders by number, public id, email or company (case-insensitive), newest first."""
+    pattern = f"%{query.strip().lower()}%"
+    return fetch_all(
+        db, "SELECT o.id, o.public_id, o.order_number, o.tier, o.status, o.amount_cents,"
+            " o.created_at, o.paid_at, o.completed_at, c.email, c.company_name"
+            " FROM orders o LEFT JOIN customers c ON c.id = o.customer_id"
+            " WHERE (:q = '%%' OR lower(o.order_number) LIKE :q OR o.public_id = :raw"
+            "        OR c.email LIKE :q OR lower(c.company_name) LIKE :q)"
+            " AND (:status IS NULL OR o.status = :status)"
+            " ORDER BY o.id DESC LIMIT :limit",
+        {"q": pattern, "raw": query.strip(), "status": status, "limit": limit})
+
+
+def find_order(db: sqlite_utils.Database, reference: str) -> dict | None:
+    """An order by its number (ORD-…), public id, or numeric id."""
+    reference = reference.strip()
+    for column in ("order_number", "public_id"):
+        row = fetch_one(db, f"SELECT * FROM orders WHERE {column} = ?", [reference])  # noqa: S608 - column names are ours
+        if row is not None:
+            return row
+    if reference.isdigit():
+        return fetch_one(db, "SELECT * FROM orders WHERE id = ?", [int(reference)])
+    return None
