@@ -14,8 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from compass import logs, payments, store
-from compass.payments import Enqueue
+from compass import logs, payments, startup, store
 from compass.settings import Settings, get_settings
 from compass.templating import STATIC_DIR
 from compass.web import (
@@ -36,12 +35,6 @@ from compass.web.ops import RequestContext
 from compass.web.security import SecurityHeaders
 
 log = logging.getLogger("compass.web")
-
-
-def _queue_enqueue(order_id: int, tier: str) -> None:
-    from jobs import enqueue_order  # imported late: it opens the queue file from settings
-
-    enqueue_order(order_id, tier)
 
 
 def routes(settings: Settings) -> list[Route | Mount]:
@@ -116,8 +109,9 @@ async def _server_error(request: Request, exc: Exception) -> Response:
                       "please try again in a minute.")
 
 
-def create_app(settings: Settings | None = None, *, enqueue: Enqueue | None = None) -> Starlette:
+def create_app(settings: Settings | None = None) -> Starlette:
     """The app. Settings are read and the database opened at start-up, not at import."""
+    startup.start_process()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -125,8 +119,7 @@ def create_app(settings: Settings | None = None, *, enqueue: Enqueue | None = No
         logs.configure("web", own_access_log=True)
         db = store.open_database(current.db_path)
         app.state.compass = AppState(settings=current, db=db,
-                                     gateway=payments.checkout_gateway(current, db),
-                                     enqueue=enqueue or _queue_enqueue)
+                                     gateway=payments.checkout_gateway(current, db))
         try:
             yield
         finally:

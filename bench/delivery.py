@@ -32,13 +32,13 @@ sys.path.insert(0, str(ROOT))
 def premium_order(data_dir: Path) -> tuple[dict, dict]:
     """A completed premium order with the offline engine's real result (no PDF yet)."""
     os.environ["COMPASS_DATA_DIR"] = str(data_dir)
-    from compass import lifecycle, notifications, store
+    from compass import lifecycle, queue, store
     from compass.engine import run_engine
     from compass.engine.offline import OfflineProvider
     from compass.intake import OrderInput
     from compass.tiers import get_tier
 
-    notifications.set_dispatcher(lambda email_id: None)  # no worker here: emails stay queued
+    queue.provide({"send_email": lambda email_id: None})  # no worker here: emails stay queued
     db = store.open_database(data_dir / "compass.db")
     answers = json.loads((ROOT / "examples" / "dental-clinic.json").read_text())
     order_input = OrderInput.model_validate(answers)

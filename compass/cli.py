@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from compass import store
+from compass import startup, store
 from compass.settings import ConfigurationError, get_settings
 from compass.tiers import TIERS, get_tier
 
@@ -145,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    startup.start_process()
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)

@@ -7,9 +7,9 @@
 
 Every transition is a compare-and-set on the current status (so two processes racing on
 one order cannot both move it), writes an order_events row, and then runs the registered
-transition hooks inside the same transaction. Later features (the emails of every state
-change) register a hook with `on_transition`; nothing else needs to know where
-transitions happen.
+transition hooks inside the same transaction. The hooks (the email of every state change,
+the automatic refund of a failed order) are registered by compass.startup when a process
+starts; nothing else needs to know where transitions happen.
 """
 
 from __future__ import annotations
@@ -62,9 +62,14 @@ _hooks: list[TransitionHook] = []
 
 
 def on_transition(hook: TransitionHook) -> TransitionHook:
-    """Register `hook` to run after every transition, in the transaction that made it."""
-    _hooks.append(hook)
+    """Register `hook` (once) to run after every transition, in the transaction that made it."""
+    if hook not in _hooks:
+        _hooks.append(hook)
     return hook
+
+
+def hooks() -> tuple[TransitionHook, ...]:
+    return tuple(_hooks)
 
 
 def new_public_id() -> str:
@@ -139,10 +144,3 @@ def _transition(db: sqlite_utils.Database, order_id: int, to_status: str, reason
 def order_input_of(order: dict) -> OrderInput:
     return OrderInput.model_validate(json.loads(order["input_json"]))
 
-
-# Every transition's email (payment confirmation, report ready, failure, refund) is written
-# by this hook in the transition's own transaction and queued once it commits. Registered
-# here, where transitions live, so no process can move an order without its email.
-from compass import notifications  # noqa: E402 - needs the names above; it imports nothing here
-
-on_transition(notifications.on_order_transition)

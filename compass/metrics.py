@@ -16,7 +16,6 @@ processes start (deploy/entrypoint.sh does); never while they run.
 from __future__ import annotations
 
 import os
-import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -124,7 +123,7 @@ class DatabaseCollector(Collector):
         finally:
             conn.close()
 
-    def _orders(self, conn: sqlite3.Connection, tables: set[str]) -> Iterator:
+    def _orders(self, conn: store.ReadOnly, tables: set[str]) -> Iterator:
         by_status = GaugeMetricFamily("compass_orders", "Orders by current status and tier.",
                                       labels=["status", "tier"])
         counts = {(status, tier): 0 for status in ORDER_STATUSES for tier in TIER_NAMES}
@@ -146,7 +145,7 @@ class DatabaseCollector(Collector):
                                     "Orders the reconciler or the operator should look at.",
                                     value=stuck)
 
-    def _ai_calls(self, conn: sqlite3.Connection) -> Iterator:
+    def _ai_calls(self, conn: store.ReadOnly) -> Iterator:
         calls = CounterMetricFamily("compass_ai_calls", "Model calls, by model and outcome.",
                                     labels=["model", "status"])
         tokens = CounterMetricFamily("compass_ai_tokens", "Tokens billed, by model and kind.",
@@ -171,7 +170,7 @@ class DatabaseCollector(Collector):
             latency.add_metric([model], ms / 1000)
         yield from (calls, tokens, cost, latency)
 
-    def _emails(self, conn: sqlite3.Connection) -> Iterator:
+    def _emails(self, conn: store.ReadOnly) -> Iterator:
         emails = GaugeMetricFamily("compass_emails", "Email messages by kind and status.",
                                    labels=["kind", "status"])
         for kind, status, n in store.metrics.emails_by_kind_and_status(conn):

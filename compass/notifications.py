@@ -30,11 +30,11 @@ import contextlib
 import datetime as dt
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 import sqlite_utils
 
-from compass import clock, documents, mail, store, templating
+from compass import clock, documents, mail, queue, store, templating
 from compass.mail import Attachment, MailError
 from compass.progress import phase_words
 from compass.report import pdf_filename
@@ -69,30 +69,9 @@ class RetryLater(Exception):
     """This attempt failed; the job should run again after a backoff."""
 
 
-# -- queueing -------------------------------------------------------------------------------
-
-Dispatch = Callable[[int], None]
-_dispatch: Dispatch | None = None
-
-
-def set_dispatcher(dispatch: Dispatch | None) -> None:
-    """How queued emails are handed to the worker (tests and special processes override it)."""
-    global _dispatch
-    _dispatch = dispatch
-
-
-def dispatch(email_id: int) -> None:
-    if _dispatch is not None:
-        _dispatch(email_id)
-        return
-    from jobs.emails import enqueue_email  # late: the queue opens its file from settings
-
-    enqueue_email(email_id)
-
-
 def _queued(db: sqlite_utils.Database, email_id: int | None) -> int | None:
     if email_id is not None:
-        store.after_commit(db, lambda: dispatch(email_id))
+        store.after_commit(db, lambda: queue.send_email(email_id))
     return email_id
 
 
@@ -319,5 +298,5 @@ def resume_stalled(db: sqlite_utils.Database) -> list[int]:
                                  sending_before=_iso_ago(SENDING_LEASE_SECONDS),
                                  max_attempts=MAX_ATTEMPTS)
     for email_id in ids:
-        dispatch(email_id)
+        queue.send_email(email_id)
     return ids

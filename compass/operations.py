@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
 
 import sqlite_utils
 
-from compass import clock, store
+from compass import clock, queue, store
 from compass.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -37,8 +36,7 @@ class ActionRefused(Exception):
     """The action does not apply to this order now; the message says why."""
 
 
-def retry_order(db: sqlite_utils.Database, order: dict, enqueue: Callable[[int, str], None],
-                *, now: str | None = None) -> str:
+def retry_order(db: sqlite_utils.Database, order: dict, *, now: str | None = None) -> str:
     """Wake the worker for a paid order that is not being worked on.
 
     Only `paid` and `processing` orders need work. A failed order has already been refunded
@@ -55,7 +53,7 @@ def retry_order(db: sqlite_utils.Database, order: dict, enqueue: Callable[[int, 
     if order.get("lease_owner") and (order.get("lease_expires_at") or "") > now:
         raise ActionRefused(f"A worker ({order['lease_owner']}) is running it now "
                             f"(lease until {order['lease_expires_at']}).")
-    enqueue(order["id"], order["tier"])
+    queue.process_order(order["id"], order["tier"])
     log.warning("order %s re-queued by an operator", order["order_number"])
     return f"Order {order['order_number']} queued for the worker."
 
@@ -81,7 +79,7 @@ def resend_email(db: sqlite_utils.Database, settings: Settings, order: dict, kin
             message_id = mail.message_id_for(
                 f"{order['public_id']}.{kind}.resend-{secrets.token_hex(4)}", settings)
             store.emails.reset_for_resend(db, email_id, message_id=message_id)
-            store.after_commit(db, lambda: notifications.dispatch(email_id))
+            store.after_commit(db, lambda: queue.send_email(email_id))
     log.info("order %s: %s email queued again by an operator", order["order_number"], kind)
     return f"The {kind.replace('_', ' ')} email to the customer is queued (email {email_id})."
 
@@ -100,11 +98,11 @@ def refund_order(db: sqlite_utils.Database, order: dict, *, admin_email: str,
     if live is not None:
         if live["status"] == "pending_review":
             refunds.approve(db, live["id"], admin_email=admin_email, note=reason)
-            refunds.dispatch(live["id"])
+            queue.process_refund(live["id"])
             return f"Refund {live['id']} approved; the worker is making it."
         if live["status"] == "failed":
             refunds.retry_rejected(db, live["id"], admin_email=admin_email)
-            refunds.dispatch(live["id"])
+            queue.process_refund(live["id"])
             return f"Refund {live['id']} is being tried again."
         if live["status"] == "processing":
             raise ActionRefused(f"Refund {live['id']} is already being made.")

@@ -26,12 +26,6 @@ def _order(db, reference: str) -> dict:
     return order
 
 
-def _enqueue(order_id: int, tier: str) -> None:
-    from jobs import enqueue_order
-
-    enqueue_order(order_id, tier)
-
-
 def _act(action: Callable[[], str]) -> int:
     try:
         print(action())
@@ -103,7 +97,7 @@ def cmd_orders_show(args: argparse.Namespace) -> int:
 def cmd_retry(args: argparse.Namespace) -> int:
     db = _open()
     order = _order(db, args.order)
-    return _act(lambda: operations.retry_order(db, order, _enqueue))
+    return _act(lambda: operations.retry_order(db, order))
 
 
 def cmd_refund(args: argparse.Namespace) -> int:
@@ -134,7 +128,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     from compass import reconciler
 
     db = _open()
-    requeued = reconciler.requeue_orphans(db, _enqueue, grace_seconds=args.grace)
+    requeued = reconciler.requeue_orphans(db, grace_seconds=args.grace)
     expired = reconciler.expire_abandoned_checkouts(db)
     still = reconciler.send_still_processing(db)
     print(f"re-enqueued: {', '.join(requeued) or 'none'}\n"

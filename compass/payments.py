@@ -20,14 +20,13 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import sqlite_utils
 import stripe
 
-from compass import clock, lifecycle, refunds, store
+from compass import clock, lifecycle, queue, refunds, store
 from compass.settings import Settings
 from compass.tiers import get_tier
 
@@ -41,7 +40,6 @@ TEST_CARD_DECLINED = "4000000000000002"
 STRIPE_API_VERSION = "2026-10-28.clover"  # what the dev checkout stamps on its events
 
 # (order_id, tier name) -> None: puts the order's processing job on the queue.
-Enqueue = Callable[[int, str], None]
 
 
 class CheckoutError(Exception):
@@ -350,7 +348,7 @@ def _intent_id(session: dict) -> str | None:
     return intent
 
 
-def fulfil(db: sqlite_utils.Database, session: dict, enqueue: Enqueue) -> str:
+def fulfil(db: sqlite_utils.Database, session: dict) -> str:
     """Make the order of a paid Checkout Session `paid` and queue its processing, once.
 
     Idempotent and safe to race: the status check and the change happen under SQLite's write
@@ -359,13 +357,13 @@ def fulfil(db: sqlite_utils.Database, session: dict, enqueue: Enqueue) -> str:
     with store.transaction(db):
         outcome, paid = _fulfil_in_transaction(db, session)
     if paid is not None:
-        _enqueue(enqueue, paid)
+        _enqueue(paid)
     return outcome
 
 
-def _enqueue(enqueue: Enqueue, order: dict) -> None:
+def _enqueue(order: dict) -> None:
     try:
-        enqueue(order["id"], order["tier"])
+        queue.process_order(order["id"], order["tier"])
     except Exception:
         # The order is paid and recorded; the reconciler re-queues paid orders nobody holds.
         log.exception("could not enqueue order %s", order["order_number"])
@@ -379,7 +377,7 @@ HANDLED_EVENTS = frozenset({
 })
 
 
-def handle_event(db: sqlite_utils.Database, event: dict, enqueue: Enqueue) -> str:
+def handle_event(db: sqlite_utils.Database, event: dict) -> str:
     """Apply a verified Stripe event once; returns what happened (stored with the event id)."""
     event_type = event["type"]
     paid = None
@@ -404,7 +402,7 @@ def handle_event(db: sqlite_utils.Database, event: dict, enqueue: Enqueue) -> st
             outcome, order_id = _charge_refunded(db, obj)
         store.payments.set_stripe_event_outcome(db, event["id"], outcome, order_id)
     if paid is not None:
-        _enqueue(enqueue, paid)
+        _enqueue(paid)
     log.info("stripe event %s %s: %s", event["id"], event_type, outcome)
     return outcome
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from compass import clock, lifecycle, store
+from compass import clock, lifecycle, queue, store
 from compass.tiers import TIERS
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 ORPHAN_GRACE_SECONDS = 60
 ABANDONED_CHECKOUT_HOURS = 24
 
-Enqueue = Callable[[int, str], None]
 
 
 
@@ -65,7 +64,7 @@ def orphaned_orders(db: sqlite_utils.Database, *, now: dt.datetime | None = None
         db, now=clock.iso(now), quiet_since=clock.iso(now - dt.timedelta(seconds=grace_seconds)))
 
 
-def requeue_orphans(db: sqlite_utils.Database, enqueue: Enqueue, *,
+def requeue_orphans(db: sqlite_utils.Database, *,
                     already_queued: Iterable[int] = (), now: dt.datetime | None = None,
                     grace_seconds: float = ORPHAN_GRACE_SECONDS) -> list[str]:
     """Wake the worker for every orphaned order that has no task waiting in the queue."""
@@ -74,7 +73,7 @@ def requeue_orphans(db: sqlite_utils.Database, enqueue: Enqueue, *,
     for order in orphaned_orders(db, now=now, grace_seconds=grace_seconds):
         if order["id"] in waiting:
             continue
-        enqueue(order["id"], order["tier"])
+        queue.process_order(order["id"], order["tier"])
         log.warning("re-enqueued order %s (%s, lease %s until %s)", order["order_number"],
                     order["status"], order["lease_owner"] or "none",
                     order["lease_expires_at"] or "-")

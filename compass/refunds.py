@@ -24,14 +24,13 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Literal, Protocol
 
 import sqlite_utils
 import stripe
 
-from compass import clock, lifecycle, notifications, store
+from compass import clock, lifecycle, notifications, queue, store
 from compass.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -274,8 +273,7 @@ def _set_key(db: sqlite_utils.Database, order: dict, refund_id: int, generation:
                          idempotency_key=_idempotency_key(order, refund_id, generation))
 
 
-@lifecycle.on_transition
-def _refund_failed_order(db: sqlite_utils.Database, order: dict, from_status: str,
+def refund_failed_order(db: sqlite_utils.Database, order: dict, from_status: str,
                          to_status: str) -> None:
     """A failed order is refunded without being asked: recorded with the failure itself."""
     if to_status != "failed" or store.refunds.live_for_order(db, order["id"]) is not None:
@@ -293,28 +291,7 @@ def _refund_failed_order(db: sqlite_utils.Database, order: dict, from_status: st
         requested_by="system", requested_at=clock.iso(now), auto_approved=1,
         decided_by="automatic", decided_at=clock.iso(now))
     _set_key(db, order, refund_id)
-    store.after_commit(db, lambda: dispatch(refund_id))
-
-
-# -- queueing (the worker makes refunds nobody is waiting for) -------------------------------
-
-Dispatch = Callable[[int], None]
-_dispatch: Dispatch | None = None
-
-
-def set_dispatcher(dispatcher: Dispatch | None) -> None:
-    """How refunds are handed to the worker (tests and special processes override it)."""
-    global _dispatch
-    _dispatch = dispatcher
-
-
-def dispatch(refund_id: int) -> None:
-    if _dispatch is not None:
-        _dispatch(refund_id)
-        return
-    from jobs.refunds import enqueue_refund  # late: the queue opens its file from settings
-
-    enqueue_refund(refund_id)
+    store.after_commit(db, lambda: queue.process_refund(refund_id))
 
 
 def admin_refund(db: sqlite_utils.Database, order_id: int, *, admin_email: str,
@@ -345,7 +322,7 @@ def admin_refund(db: sqlite_utils.Database, order_id: int, *, admin_email: str,
             requested_by=f"admin:{admin_email}", requested_at=now, auto_approved=0,
             decided_by=f"admin:{admin_email}", decided_at=now)
         _set_key(db, order, refund_id)
-        store.after_commit(db, lambda: dispatch(refund_id))
+        store.after_commit(db, lambda: queue.process_refund(refund_id))
         refund = store.refunds.get(db, refund_id)
     assert refund is not None
     log.warning("order %s: refund %s made by an admin", order["order_number"], refund_id)

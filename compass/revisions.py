@@ -30,25 +30,6 @@ NOTES_MIN, NOTES_MAX = 10, 4000
 STALE_AFTER = dt.timedelta(minutes=10)
 
 Reviser = Callable[..., Awaitable[dict]]
-Dispatch = Callable[[int], None]
-_dispatch: Dispatch | None = None
-
-
-def set_dispatcher(dispatcher: Dispatch | None) -> None:
-    """How revisions are handed to the worker (tests and special processes override it)."""
-    global _dispatch
-    _dispatch = dispatcher
-
-
-def dispatch(revision_id: int) -> None:
-    if _dispatch is not None:
-        _dispatch(revision_id)
-        return
-    from jobs.revisions import enqueue_revision  # late: the queue opens its file from settings
-
-    enqueue_revision(revision_id)
-
-
 class RevisionNotAllowed(Exception):
     """The order cannot be revised now; the message is for the customer."""
 

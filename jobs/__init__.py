@@ -7,8 +7,11 @@ orders in compass.db.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from huey import SqliteHuey
 
+from compass import queue, startup
 from compass.settings import get_settings
 
 
@@ -23,12 +26,17 @@ huey = _make_huey()
 
 # Tasks register on `huey` when their modules are imported. reconciler: the periodic
 # housekeeping, the heartbeat and the worker's start/stop hooks.
-from jobs import reconciler  # noqa: E402, F401
-from jobs.emails import enqueue_email, resume_stalled_emails, send_email  # noqa: E402
-from jobs.refunds import enqueue_refund, process_refund, retry_stuck_refunds  # noqa: E402
-from jobs.revisions import enqueue_revision, resume_stalled_revisions, revise_report  # noqa: E402
-from jobs.tasks import enqueue_order, process_order  # noqa: E402
+from jobs import emails, reconciler, refunds, revisions, tasks  # noqa: E402
 
-__all__ = ["enqueue_email", "enqueue_order", "enqueue_refund", "enqueue_revision", "huey",
-           "process_order", "process_refund", "resume_stalled_emails", "resume_stalled_revisions",
-           "retry_stuck_refunds", "revise_report", "send_email"]
+# How each job compass.queue names is put on this queue; also the `compass.queue` entry
+# point (pyproject.toml), which is how the web process and the CLI find it.
+IMPLEMENTATIONS: dict[str, Callable[..., object]] = {
+    "process_order": tasks.enqueue_order,
+    "send_email": emails.send_email,
+    "process_refund": refunds.process_refund,
+    "revise_report": revisions.revise_report,
+}
+queue.provide(IMPLEMENTATIONS)
+startup.start_process()
+
+__all__ = ["IMPLEMENTATIONS", "emails", "huey", "reconciler", "refunds", "revisions", "tasks"]

@@ -49,23 +49,14 @@ def _queued_order_ids() -> set[int]:
     return ids
 
 
-def _enqueue(order_id: int, tier: str) -> None:
-    from jobs.tasks import enqueue_order
-
-    enqueue_order(order_id, tier)
-
-
 def reconcile(*, grace_seconds: float = reconciler.ORPHAN_GRACE_SECONDS) -> reconciler.Report:
     """Re-enqueue orphaned orders and send the overdue "still processing" emails."""
     report = reconciler.Report()
     db = _open()
     try:
         report.requeued = reconciler.requeue_orphans(
-            db, _enqueue, already_queued=_queued_order_ids(), grace_seconds=grace_seconds)
-        try:
-            report.still_processing = reconciler.send_still_processing(db)
-        except ImportError:
-            log.error("cannot send still-processing emails: compass.notifications is missing")
+            db, already_queued=_queued_order_ids(), grace_seconds=grace_seconds)
+        report.still_processing = reconciler.send_still_processing(db)
     finally:
         db.conn.close()
     return report

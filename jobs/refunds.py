@@ -50,6 +50,3 @@ def retry_stuck_refunds() -> int:
                     [(r["id"], r["status"]) for r in done])
     return len(done)
 
-
-def enqueue_refund(refund_id: int) -> None:
-    process_refund(refund_id)

@@ -54,6 +54,3 @@ def resume_stalled_revisions() -> int:
         revise_report(revision_id)
     return len(found)
 
-
-def enqueue_revision(revision_id: int) -> None:
-    revise_report(revision_id)

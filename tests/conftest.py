@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from compass import store
+from compass import startup, store
 from compass.settings import get_settings
 from tests.fakes.stripe_api import FakeStripe
+
+# The test process starts like the web, the worker and the CLI do.
+startup.start_process()
 
 ENV_VARS = (
     "COMPASS_ENV", "BASE_URL", "SECRET_KEY", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",

@@ -17,6 +17,7 @@ from huey.storage import MemoryStorage
 from pypdf import PdfReader
 
 from compass import clock, lifecycle, mail, notifications, store
+from compass import queue as work
 from compass.settings import get_settings
 from tests.fakes.delivery import (
     CapturedQueue,
@@ -49,9 +50,8 @@ def smtp(monkeypatch):
 @pytest.fixture
 def queue():
     captured = CapturedQueue()
-    notifications.set_dispatcher(captured)
-    yield captured
-    notifications.set_dispatcher(None)
+    with work.replaced(send_email=captured):
+        yield captured
 
 
 def pdf_pages(message, filename_start: str) -> int:

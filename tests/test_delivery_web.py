@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from compass import lifecycle, notifications, store
+from compass import lifecycle, store
+from compass import queue as work
 from compass.settings import Settings
 from tests.fakes.delivery import (
     CapturedQueue,
@@ -24,10 +25,8 @@ HOSTILE = '<script>alert(1)</script><img src=file:///etc/passwd>'
 @pytest.fixture
 def site():
     queue = CapturedQueue()
-    notifications.set_dispatcher(queue)
-    with web_client() as (client, _jobs):
+    with work.replaced(send_email=queue), web_client() as (client, _jobs):
         yield client, db_of(client), queue
-    notifications.set_dispatcher(None)
 
 
 def test_report_page_download_and_receipt_of_a_completed_order(site):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from huey import SqliteHuey
 
-from compass import lifecycle, payments, store
+from compass import lifecycle, payments, queue, store
 from compass.intake import OrderInput
 from compass.tiers import get_tier
 
@@ -134,14 +134,16 @@ def test_success_page_and_webhook_together_make_one_paid_order_and_one_job(tmp_p
         def success_page(session=session, barrier=barrier):
             conn = store.connect(path)
             barrier.wait()
-            outcomes.append(payments.fulfil(conn, session, enqueue))
+            with queue.replaced(process_order=enqueue):
+                outcomes.append(payments.fulfil(conn, session))
             conn.conn.close()
 
         def webhook(session=session, barrier=barrier):
             conn = store.connect(path)
             event = payments.build_event("checkout.session.completed", session)
             barrier.wait()
-            outcomes.append(payments.handle_event(conn, event, enqueue))
+            with queue.replaced(process_order=enqueue):
+                outcomes.append(payments.handle_event(conn, event))
             conn.conn.close()
 
         threads = [threading.Thread(target=success_page), threading.Thread(target=webhook)]
@@ -163,8 +165,9 @@ def _fulfil_all(path: str, queue_path: str, sessions: list[dict], start) -> None
     db = store.connect(path)
     _, enqueue = _queue(Path(queue_path))
     start.wait()
-    for session in sessions:
-        payments.fulfil(db, session, enqueue)
+    with queue.replaced(process_order=enqueue):
+        for session in sessions:
+            payments.fulfil(db, session)
 
 
 def test_two_processes_fulfilling_the_same_orders_enqueue_each_once(tmp_path):

@@ -17,14 +17,12 @@ def queue(monkeypatch):
 
 @pytest.fixture
 def dispatched():
-    from compass import notifications, refunds
+    from compass import queue
 
     sent: dict[str, list[int]] = {"emails": [], "refunds": []}
-    notifications.set_dispatcher(sent["emails"].append)
-    refunds.set_dispatcher(sent["refunds"].append)
-    yield sent
-    notifications.set_dispatcher(None)
-    refunds.set_dispatcher(None)
+    with queue.replaced(send_email=sent["emails"].append,
+                        process_refund=sent["refunds"].append):
+        yield sent
 
 
 def complete(db, order_id: int) -> None:

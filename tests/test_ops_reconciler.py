@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from compass import reconciler, store
+from compass import queue, reconciler, store
 from tests.test_ops_litestream import add_order
 
 NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC)
@@ -35,12 +35,11 @@ def queued():
 
 @pytest.fixture
 def emails_dispatched():
-    from compass import notifications
+    from compass import queue
 
     sent: list[int] = []
-    notifications.set_dispatcher(sent.append)
-    yield sent
-    notifications.set_dispatcher(None)
+    with queue.replaced(send_email=sent.append):
+        yield sent
 
 
 def test_orders_that_lost_their_wake_up_call_are_requeued(db, queued):
@@ -64,8 +63,8 @@ def test_orders_that_lost_their_wake_up_call_are_requeued(db, queued):
     # 7: paid long ago but its task is waiting in the queue (a busy worker).
     set_order(db, 7, updated_at=quiet)
 
-    requeued = reconciler.requeue_orphans(db, lambda i, t: queued.append((i, t)),
-                                          already_queued={7}, now=NOW)
+    with queue.replaced(process_order=lambda i, t: queued.append((i, t))):
+        requeued = reconciler.requeue_orphans(db, already_queued={7}, now=NOW)
     assert sorted(queued) == [(1, "standard"), (2, "standard"), (3, "standard")]
     assert requeued == ["ORD-2026-000001", "ORD-2026-000002", "ORD-2026-000003"]
 

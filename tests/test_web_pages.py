@@ -216,9 +216,11 @@ def test_an_unexpected_error_gets_a_plain_500_page(monkeypatch):
     from starlette.testclient import TestClient
 
     from app import create_app
+    from compass import queue
     from tests.fakes.web_app import Queue
 
-    with TestClient(create_app(Settings(), enqueue=Queue()), raise_server_exceptions=False) as c:
+    with queue.replaced(process_order=Queue()), \
+            TestClient(create_app(Settings()), raise_server_exceptions=False) as c:
         response = c.get("/terms")
     assert response.status_code == 500
     assert "Sorry, something went wrong" in response.text and "boom" not in response.text

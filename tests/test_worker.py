@@ -209,8 +209,8 @@ def test_premium_jobs_are_dequeued_before_starter_jobs(tmp_path, monkeypatch):
 
     storage = SqliteStorage("prio", filename=str(tmp_path / "q.db"))
     monkeypatch.setattr(jobs.huey, "storage", storage)
-    jobs.enqueue_order(1, "starter")
-    jobs.enqueue_order(2, "premium")
-    jobs.enqueue_order(3, "standard")
+    jobs.tasks.enqueue_order(1, "starter")
+    jobs.tasks.enqueue_order(2, "premium")
+    jobs.tasks.enqueue_order(3, "standard")
     order = [jobs.huey.dequeue().args[0] for _ in range(3)]
     assert order == [2, 3, 1]

@@ -26,6 +26,7 @@ from compass.store import (
 from compass.store.sqlite import (
     BUSY_TIMEOUT_MS,
     Migration,
+    ReadOnly,
     after_commit,
     applied_versions,
     available_migrations,
@@ -40,7 +41,7 @@ from compass.store.sqlite import (
 )
 
 __all__ = [
-    "BUSY_TIMEOUT_MS", "Migration", "after_commit", "ai_calls", "applied_versions",
+    "BUSY_TIMEOUT_MS", "Migration", "ReadOnly", "after_commit", "ai_calls", "applied_versions",
     "available_migrations", "can_write", "connect", "customers", "emails", "files", "insights",
     "metrics", "migrate", "open_database", "open_for_checks", "open_readonly", "orders",
     "payments", "pending_migrations", "ratelimit", "refunds", "reports", "revisions",

@@ -171,7 +171,11 @@ def fetch_all(db: sqlite_utils.Database, sql: str, params: list | dict) -> list[
     return list(db.query(sql, params))
 
 
-def open_readonly(path: str | Path, *, timeout: float = 10) -> sqlite3.Connection:
+# A plain read-only connection, for readers outside the store to hold and hand back to it.
+ReadOnly = sqlite3.Connection
+
+
+def open_readonly(path: str | Path, *, timeout: float = 10) -> ReadOnly:
     """A read-only plain connection (metrics scrapes, backup checks): never takes a lock
     that would make a writer wait, and waits at most `timeout` seconds itself."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=timeout,

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from structlog.contextvars import bound_contextvars
 
-from compass import insights, operations, store
+from compass import insights, operations, queue, store
 from compass.web.common import csrf_failed, csrf_valid, not_found, render, state
 
 WINDOWS = (7, 30, 90)
@@ -169,17 +169,13 @@ def _action(run: Callable[[Request, dict, dict], str]) -> Handler:
     return handler
 
 
-def _enqueue(request: Request) -> Callable[[int, str], None]:
-    return state(request).enqueue
-
-
 def _admin_email(request: Request) -> str:
     admin = current_admin(request)
     return getattr(admin, "email", None) or "admin"
 
 
 def _retry(request: Request, order: dict, form: dict) -> str:
-    return operations.retry_order(state(request).db, order, _enqueue(request))
+    return operations.retry_order(state(request).db, order)
 
 
 def _resend(request: Request, order: dict, form: dict) -> str:
@@ -223,7 +219,7 @@ async def refund_decision(request: Request) -> Response:
         if decision == "approve":
             refunds.approve(state(request).db, refund_id, admin_email=_admin_email(request),
                             note=note)
-            refunds.dispatch(refund_id)
+            queue.process_refund(refund_id)
             done = f"Refund {refund_id} approved; the worker is making it."
         elif decision == "deny":
             if not note:

@@ -31,7 +31,7 @@ async def success(request: Request) -> Response:
         except payments.CheckoutError:
             log.exception("could not read checkout session for order %s", order["order_number"])
         else:
-            payments.fulfil(app.db, session, app.enqueue)
+            payments.fulfil(app.db, session)
     return RedirectResponse(f"/status/{order['public_id']}", status_code=303)
 
 

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.templating import Jinja2Templates
 
-from compass.payments import CheckoutGateway, Enqueue
+from compass.payments import CheckoutGateway
 from compass.settings import Settings
 from compass.templating import TEMPLATES_DIR
 from compass.tiers import TIERS
@@ -30,7 +30,6 @@ class AppState:
     settings: Settings
     db: sqlite_utils.Database
     gateway: CheckoutGateway
-    enqueue: Enqueue
 
 
 def state(request: Request) -> AppState:

@@ -7,7 +7,7 @@ import logging
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from compass import revisions
+from compass import queue, revisions
 from compass.report import ReportError, build_report
 from compass.tiers import get_tier
 from compass.web.common import (
@@ -56,7 +56,7 @@ async def revision_submit(request: Request) -> Response:
     except revisions.RevisionNotAllowed as exc:
         return _page(request, order, status_code=422, notes=notes, error=str(exc))
     if created:
-        revisions.dispatch(revision["id"])
+        queue.revise_report(revision["id"])
     return RedirectResponse(f"/orders/{order['public_id']}/revision", status_code=303)
 
 

@@ -29,5 +29,5 @@ async def stripe_webhook(request: Request) -> Response:
     except payments.BadSignature as exc:
         log.warning("rejected a webhook: %s", exc)
         return JSONResponse({"error": "invalid signature"}, status_code=400)
-    outcome = payments.handle_event(app.db, event, app.enqueue)
+    outcome = payments.handle_event(app.db, event)
     return JSONResponse({"received": True, "outcome": outcome})

@@ -134,16 +134,13 @@ class Dispatched:
             db.conn.close()
 
     def __enter__(self) -> Dispatched:
-        from compass import notifications, refunds, revisions
+        from compass import queue
 
-        notifications.set_dispatcher(self._email)
-        refunds.set_dispatcher(self.refunds.append)
-        revisions.set_dispatcher(self.revisions.append)
+        self._replaced = queue.replaced(send_email=self._email,
+                                        process_refund=self.refunds.append,
+                                        revise_report=self.revisions.append)
+        self._replaced.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        from compass import notifications, refunds, revisions
-
-        notifications.set_dispatcher(None)
-        refunds.set_dispatcher(None)
-        revisions.set_dispatcher(None)
+        self._replaced.__exit__(None, None, None)

@@ -8,7 +8,7 @@ import json
 import uuid
 from pathlib import Path
 
-from compass import lifecycle, notifications, payments, store
+from compass import lifecycle, notifications, payments, queue, store
 from compass.engine import run_engine
 from compass.engine.offline import OfflineProvider
 from compass.intake import OrderInput
@@ -38,7 +38,8 @@ def paid_order(db, tier: str = "standard", **overrides: str) -> dict:
                "amount_total": order["amount_cents"], "currency": "usd",
                "payment_intent": f"pi_test_{uuid.uuid4().hex[:16]}",
                "client_reference_id": order["public_id"], "url": ""}
-    assert payments.fulfil(db, session, lambda order_id, tier_name: None) == "fulfilled"
+    with queue.replaced(process_order=lambda order_id, tier_name: None):
+        assert payments.fulfil(db, session) == "fulfilled"
     return store.orders.get(db, order["id"])
 
 

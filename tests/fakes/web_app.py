@@ -43,10 +43,12 @@ def csrf_from(html: str) -> str:
 @contextmanager
 def web_client(settings: Settings | None = None, **env: str) -> Iterator[tuple[TestClient, Queue]]:
     from app import create_app
+    from compass import queue as work
 
     queue = Queue()
-    app = create_app(settings or Settings(**env), enqueue=queue)  # type: ignore[arg-type]
-    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+    app = create_app(settings or Settings(**env))
+    with work.replaced(process_order=queue), \
+            TestClient(app, base_url="http://127.0.0.1:8000") as client:
         yield client, queue
 
 

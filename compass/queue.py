@@ -1,0 +1,97 @@
+"""The work the worker does, and how any process asks for it.
+
+compass names the jobs and their arguments here; the worker package (jobs/) provides an
+implementation of each, putting a huey task on the queue. Nothing under compass/ imports
+jobs: a process that asks for work before an implementation was provided loads the one
+named by the `compass.queue` entry point in pyproject.toml (jobs:IMPLEMENTATIONS). That
+is how the web process and the CLI reach the worker's queue, while the worker provides
+its own at import. Tests swap implementations with `replaced(...)`.
+
+The queue is only a wake-up call (the database is the truth), so work is requested after
+the transaction that records it commits: see `store.after_commit`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from importlib.metadata import entry_points
+from typing import Literal, get_args
+
+Job = Literal["process_order", "send_email", "process_refund", "revise_report"]
+JOBS: tuple[Job, ...] = get_args(Job)
+ENTRY_POINT_GROUP = "compass.queue"
+
+Handler = Callable[..., object]
+_handlers: dict[str, Handler] = {}
+
+
+class QueueUnavailable(RuntimeError):
+    """No implementation of a job: the package is installed without its entry point."""
+
+
+def provide(implementations: Mapping[str, Handler]) -> None:
+    """Add implementations for the jobs that have none (a replacement in force is kept)."""
+    unknown = set(implementations) - set(JOBS)
+    if unknown:
+        raise ValueError(f"not jobs: {sorted(unknown)}")
+    for job, handler in implementations.items():
+        _handlers.setdefault(job, handler)
+
+
+def load() -> None:
+    """Provide the installed implementation (the `compass.queue` entry point) if needed."""
+    if set(JOBS) <= set(_handlers):
+        return
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        provide(entry.load())
+    missing = set(JOBS) - set(_handlers)
+    if missing:
+        raise QueueUnavailable(
+            f"no implementation of {sorted(missing)}: install the package (pip install -e .)"
+            f" so its {ENTRY_POINT_GROUP!r} entry point is registered")
+
+
+def provided() -> frozenset[str]:
+    return frozenset(_handlers)
+
+
+def _request(job: Job, *args: object) -> None:
+    if job not in _handlers:
+        load()
+    _handlers[job](*args)
+
+
+def process_order(order_id: int, tier: str) -> None:
+    """Run a paid order through the engine (the tier decides its queue priority)."""
+    _request("process_order", order_id, tier)
+
+
+def send_email(email_id: int) -> None:
+    """Send one email row (compass.notifications.deliver)."""
+    _request("send_email", email_id)
+
+
+def process_refund(refund_id: int) -> None:
+    """Make an approved refund at Stripe (compass.refunds.process)."""
+    _request("process_refund", refund_id)
+
+
+def revise_report(revision_id: int) -> None:
+    """Run a premium revision (compass.revisions.run_revision)."""
+    _request("revise_report", revision_id)
+
+
+@contextmanager
+def replaced(**handlers: Handler) -> Iterator[None]:
+    """Use `handlers` for these jobs inside the block (tests: record instead of queueing)."""
+    unknown = set(handlers) - set(JOBS)
+    if unknown:
+        raise ValueError(f"not jobs: {sorted(unknown)}")
+    saved = dict(_handlers)
+    _handlers.update(handlers)
+    try:
+        yield
+    finally:
+        _handlers.clear()
+        _handlers.update(saved)
