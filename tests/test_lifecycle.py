@@ -134,23 +134,22 @@ def test_success_page_and_webhook_together_make_one_paid_order_and_one_job(tmp_p
         def success_page(session=session, barrier=barrier):
             conn = store.connect(path)
             barrier.wait()
-            with queue.replaced(process_order=enqueue):
-                outcomes.append(payments.fulfil(conn, session))
+            outcomes.append(payments.fulfil(conn, session))
             conn.conn.close()
 
         def webhook(session=session, barrier=barrier):
             conn = store.connect(path)
             event = payments.build_event("checkout.session.completed", session)
             barrier.wait()
-            with queue.replaced(process_order=enqueue):
-                outcomes.append(payments.handle_event(conn, event))
+            outcomes.append(payments.handle_event(conn, event))
             conn.conn.close()
 
         threads = [threading.Thread(target=success_page), threading.Thread(target=webhook)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        with queue.replaced(process_order=enqueue):
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
 
     assert outcomes.count("fulfilled") == rounds
     assert outcomes.count("already_fulfilled") == rounds

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from compass import cli, clock, ops_cli, store
+from compass import cli, clock, store
 from tests.test_ops_litestream import add_order
 
 
 @pytest.fixture
-def queue(monkeypatch):
+def queue():
+    from compass import queue as work
+
     jobs: list[tuple[int, str]] = []
-    monkeypatch.setattr(ops_cli, "_enqueue", lambda order_id, tier: jobs.append((order_id, tier)))
-    return jobs
+    with work.replaced(process_order=lambda order_id, tier: jobs.append((order_id, tier))):
+        yield jobs
 
 
 @pytest.fixture
