@@ -24,7 +24,7 @@ from urllib.parse import quote
 import sqlite_utils
 from pydantic import ValidationError
 
-from compass import clock, notifications, ratelimit, store
+from compass import clock, intake, notifications, ratelimit, store
 from compass.intake import COMPANY_SIZES, OrderInput
 from compass.settings import Settings
 
@@ -79,19 +79,11 @@ def token_hash(token: str) -> str:
 
 
 def normalise_email(value: str) -> str:
-    """The lower-cased address, or InvalidEmail (the same rule as the order form)."""
-    value = (value or "").strip()
-    if not value or len(value) > 254:
-        raise InvalidEmail("Enter an email address like name@company.com")
+    """The normalised address, or InvalidEmail (the same rule as the order form)."""
     try:
-        return OrderInput.model_validate({"email": value, **_EMAIL_PROBE}).email
-    except ValidationError as exc:
-        raise InvalidEmail("Enter an email address like name@company.com") from exc
-
-
-# The other fields OrderInput needs to validate an email on its own.
-_EMAIL_PROBE = {"company_name": "x", "contact_name": "x", "industry": "xx",
-                "company_size": "1", "prompt": "x" * 20}
+        return intake.normalise_email(value)
+    except ValueError as exc:
+        raise InvalidEmail(intake.EMAIL_HINT) from exc
 
 
 def is_admin_email(settings: Settings, email: str) -> bool:

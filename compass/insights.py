@@ -151,6 +151,13 @@ def attention_lines(db: sqlite_utils.Database) -> list[str]:
              for r in store.insights.orders_needing_attention(db)]
     lines += [f"refund for {r['order_number']} {r['status']}: {r['reason'][:120]}"
               for r in store.insights.refund_queue(db)]
+    # Paid twice: refunded automatically, shown for a week (or until the refund is done).
+    since = clock.iso(clock.now() - dt.timedelta(days=7))
+    lines += [f"order {r['order_number']} was paid twice: second payment "
+              f"{r['payment_intent_id'] or r['checkout_session_id']} refund "
+              f"{r['refund_status'] or 'not recorded'}"
+              + (f" ({r['refund_error'][:120]})" if r["refund_error"] else "")
+              for r in store.insights.duplicate_payments(db, since=since)]
     lines += [f"email {r['kind']} for {r['order_number'] or r['to_address']} {r['status']}"
               f" after {r['attempts']} attempt(s)"
               for r in store.insights.emails_needing_attention(db)]

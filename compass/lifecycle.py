@@ -78,12 +78,19 @@ def new_public_id() -> str:
 
 
 def create_order(db: sqlite_utils.Database, order_input: OrderInput, tier: Tier) -> dict:
-    """Upsert the customer by email and create the order, `payment_pending`."""
+    """Create the order, `payment_pending`, for the customer with this email.
+
+    The order keeps its own contact snapshot (the form's answers in `input_json`: name,
+    email, company). A new email makes a new customer with these details; an existing
+    customer's profile is never changed here, because the form is open to anyone who
+    types an address: only the account page, signed in, changes a profile.
+    """
     with store.transaction(db):
         customer_id = store.customers.upsert(
             db, email=order_input.email, name=order_input.contact_name,
             company_name=order_input.company_name, company_website=order_input.company_website,
             industry=order_input.industry, company_size=order_input.company_size,
+            refresh=False,
         )
         order_id = store.orders.insert(
             db, public_id=new_public_id(),

@@ -33,6 +33,7 @@ SUBJECTS: dict[str, str] = {
     "processing_failed": "Issue with your AI Readiness Compass order",
     "refund_processed": "Refund processed for your AI Readiness Compass order",
     "refund_denied": "About your refund request for your AI Readiness Compass order",
+    "duplicate_payment_refunded": "You paid twice - we are refunding the second payment",
     "still_processing": "Your AI Readiness Compass is still being prepared",
     "magic_link": "Your sign-in link for AI Readiness Compass",
     "login_invitation": "Signing in to AI Readiness Compass",

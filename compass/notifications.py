@@ -156,14 +156,17 @@ def _order_context(db: sqlite_utils.Database, order: dict, customer: dict,
                    settings: Settings) -> dict:
     tier = get_tier(order["tier"])
     base = settings.BASE_URL.rstrip("/")
-    company = customer.get("company_name") or ""
-    # The name as given on this order (the customer row holds their latest details).
+    company, contact = customer.get("company_name") or "", customer.get("name") or ""
+    # The names as given on this order (its own contact snapshot): the customer row holds
+    # the account's details, which a signed-out order never changes.
     with contextlib.suppress(ValueError, TypeError, AttributeError):
-        company = json.loads(order["input_json"]).get("company_name") or company
+        answers = json.loads(order["input_json"])
+        company = answers.get("company_name") or company
+        contact = answers.get("contact_name") or contact
     return {
         "order_number": order["order_number"],
         "company_name": company or "your business",
-        "contact_name": customer.get("name") or "there",
+        "contact_name": contact or "there",
         "tier_label": tier.label,
         "workflow_count": tier.workflow_count,
         "delivery_hours": tier.delivery_hours,

@@ -12,6 +12,7 @@ success page both call it. Nothing here knows about HTTP requests.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import hmac
@@ -26,8 +27,14 @@ from typing import Any, Protocol
 import sqlite_utils
 import stripe
 
-from compass import clock, lifecycle, queue, refunds, store
+from compass import clock, lifecycle, queue, ratelimit, refunds, store
 from compass.settings import Settings
+from compass.stripe_client import (
+    CHECKOUT_BUDGET_SECONDS,
+    api_version,
+    describe_error,
+    stripe_client,
+)
 from compass.tiers import get_tier
 
 log = logging.getLogger(__name__)
@@ -37,13 +44,33 @@ WEBHOOK_TOLERANCE_SECONDS = 300
 CHECKOUT_LIFETIME_SECONDS = 60 * 60
 TEST_CARD_OK = "4242424242424242"
 TEST_CARD_DECLINED = "4000000000000002"
-STRIPE_API_VERSION = "2026-10-28.clover"  # what the dev checkout stamps on its events
+# What the dev checkout stamps on its events: the SDK's own version, which the webhook
+# endpoint must also use (docs/deploy.md), so dev events are shaped like real ones.
+STRIPE_API_VERSION = api_version()
+# A customer may open Checkout this often per order per hour (the cancel page's and the
+# apology page's "try again"); each opening expires the previous session.
+CHECKOUT_ATTEMPTS = ratelimit.Limit("checkout_attempts_per_order", 6, dt.timedelta(hours=1))
 
-# (order_id, tier name) -> None: puts the order's processing job on the queue.
 
 
 class CheckoutError(Exception):
     """The payment provider could not create or read a Checkout Session."""
+
+
+class CheckoutUnreachable(CheckoutError):
+    """No answer (timeout, dropped connection) or a 5xx/429: the outcome is unknown."""
+
+
+class SessionNotOpen(CheckoutError):
+    """The session cannot be expired: it is complete or expired already."""
+
+
+class CheckoutLimited(CheckoutError):
+    """Too many checkout attempts for this order, or one is being opened right now."""
+
+
+class PaymentUnderway(Exception):
+    """The order was paid, or a payment is being confirmed: show its status, open nothing."""
 
 
 class CardDeclined(Exception):
@@ -58,11 +85,13 @@ class CreatedSession:
 
 class CheckoutGateway(Protocol):
     provider: str
+    settings: Settings
 
-    async def create_session(self, order: dict, customer_email: str,
-                             attempt: int) -> tuple[CreatedSession, int]: ...
+    async def create_session(self, params: dict[str, Any], idempotency_key: str) -> dict: ...
 
     async def retrieve_session(self, session_id: str) -> dict: ...
+
+    async def expire_session(self, session_id: str) -> dict: ...
 
 
 def session_params(settings: Settings, order: dict, customer_email: str,
@@ -100,44 +129,50 @@ class StripeCheckout:
     provider = "stripe"
 
     def __init__(self, settings: Settings):
-        assert settings.STRIPE_SECRET_KEY is not None
         self.settings = settings
-        addresses: dict[str, str] = {}
-        if settings.STRIPE_API_BASE:
-            addresses["api"] = settings.STRIPE_API_BASE.rstrip("/")
-        self.client = stripe.StripeClient(
-            settings.STRIPE_SECRET_KEY.get_secret_value(),
-            base_addresses=addresses,  # type: ignore[arg-type]
-            max_network_retries=2,
-        )
+        self.client = stripe_client(settings)
 
-    async def create_session(self, order: dict, customer_email: str,
-                             attempt: int) -> tuple[CreatedSession, int]:
-        expires_at = int(time.time()) + CHECKOUT_LIFETIME_SECONDS
-        params = session_params(self.settings, order, customer_email, expires_at)
+    async def create_session(self, params: dict[str, Any], idempotency_key: str) -> dict:
         try:
             session = await self.client.v1.checkout.sessions.create_async(
                 params,  # type: ignore[arg-type]
-                # A network retry of the same attempt must not create a second session.
-                {"idempotency_key": f"checkout-{order['public_id']}-{attempt}"},
+                # The SDK's own retries, and a retry of a lost answer, send this same key
+                # with these same parameters (stored with the attempt): the same session.
+                {"idempotency_key": idempotency_key},
             )
         except stripe.StripeError as exc:
-            raise CheckoutError(_describe_stripe_error(exc)) from exc
+            raise _checkout_error(exc) from exc
         if not session.url:
             raise CheckoutError("Stripe returned a Checkout Session without a URL")
-        return CreatedSession(id=session.id, url=session.url), int(session.expires_at or expires_at)
+        return session.to_dict()
 
     async def retrieve_session(self, session_id: str) -> dict:
         try:
             session = await self.client.v1.checkout.sessions.retrieve_async(session_id)
         except stripe.StripeError as exc:
-            raise CheckoutError(_describe_stripe_error(exc)) from exc
+            raise _checkout_error(exc) from exc
+        return session.to_dict()
+
+    async def expire_session(self, session_id: str) -> dict:
+        """https://docs.stripe.com/api/checkout/sessions/expire: only an open session can
+        be expired; Stripe answers an error for one already complete or expired."""
+        try:
+            session = await self.client.v1.checkout.sessions.expire_async(session_id)
+        except stripe.InvalidRequestError as exc:
+            if exc.http_status == 400:
+                raise SessionNotOpen(describe_error(exc)) from exc
+            raise _checkout_error(exc) from exc
+        except stripe.StripeError as exc:
+            raise _checkout_error(exc) from exc
         return session.to_dict()
 
 
-def _describe_stripe_error(exc: stripe.StripeError) -> str:
-    # The message and codes only: never the request, which carries the customer's email.
-    return f"{type(exc).__name__} (status {exc.http_status}, code {exc.code}): {exc.user_message}"
+def _checkout_error(exc: stripe.StripeError) -> CheckoutError:
+    status = exc.http_status or 0
+    if isinstance(exc, stripe.APIConnectionError | stripe.RateLimitError) or status == 0 \
+            or status == 429 or status >= 500:
+        return CheckoutUnreachable(describe_error(exc))
+    return CheckoutError(describe_error(exc))
 
 
 class DevCheckout:
@@ -149,27 +184,34 @@ class DevCheckout:
         self.settings = settings
         self.db = db
 
-    async def create_session(self, order: dict, customer_email: str,
-                             attempt: int) -> tuple[CreatedSession, int]:
-        expires_at = int(time.time()) + CHECKOUT_LIFETIME_SECONDS
-        params = session_params(self.settings, order, customer_email, expires_at)
+    async def create_session(self, params: dict[str, Any], idempotency_key: str) -> dict:
         session_id = "cs_test_dev_" + secrets.token_urlsafe(24)
         url = f"{self.settings.BASE_URL.rstrip('/')}/dev/checkout/{session_id}"
+        price = params["line_items"][0]["price_data"]
         session = {
             "id": session_id, "object": "checkout.session", "mode": "payment",
             "status": "open", "payment_status": "unpaid", "livemode": False,
-            "amount_total": order["amount_cents"], "amount_subtotal": order["amount_cents"],
-            "currency": order["currency"], "customer_email": customer_email,
-            "customer_details": {"email": customer_email},
+            "amount_total": price["unit_amount"], "amount_subtotal": price["unit_amount"],
+            "currency": price["currency"], "customer_email": params["customer_email"],
+            "customer_details": {"email": params["customer_email"]},
             "client_reference_id": params["client_reference_id"],
             "metadata": params["metadata"], "payment_intent": None,
             "success_url": params["success_url"], "cancel_url": params["cancel_url"],
-            "created": int(time.time()), "expires_at": expires_at, "url": url,
-            "line_items_summary": params["line_items"][0]["price_data"]["product_data"],
+            "created": int(time.time()), "expires_at": params["expires_at"], "url": url,
+            "line_items_summary": price["product_data"],
         }
         with store.transaction(self.db):
             store.payments.put_dev_session(self.db, session_id, json.dumps(session))
-        return CreatedSession(id=session_id, url=url), expires_at
+        return session
+
+    async def expire_session(self, session_id: str) -> dict:
+        with store.transaction(self.db):
+            session = await self.retrieve_session(session_id)
+            if session["status"] != "open":
+                raise SessionNotOpen(f"this checkout session is {session['status']}")
+            session["status"] = "expired"
+            store.payments.put_dev_session(self.db, session_id, json.dumps(session))
+        return session
 
     async def retrieve_session(self, session_id: str) -> dict:
         raw = store.payments.get_dev_session(self.db, session_id)
@@ -264,29 +306,149 @@ def verify_event(payload: bytes, signature_header: str | None, secret: str) -> d
 
 async def start_checkout(db: sqlite_utils.Database, gateway: CheckoutGateway,
                          order: dict) -> CreatedSession:
-    """Create a Checkout Session for a payment_pending order and remember it.
+    """Open a Checkout Session for a payment_pending order: the order's only payable one.
 
-    Raises CheckoutError (logged here, the order untouched and still payable) or
-    lifecycle.IllegalTransition when the order is not awaiting payment.
+    1. The attempt is written first (rate-limited per order; one at a time) with the exact
+       parameters it sends, under a key no other parameters will ever use.
+    2. Earlier attempts whose answer was lost are replayed (same key, same parameters), so
+       their sessions are known; every open session of the order is then expired.
+       A session found complete instead was paid meanwhile: it is fulfilled and
+       PaymentUnderway raised (the customer is shown the order, not a second checkout).
+    3. The new session is created and remembered.
+
+    Raises CheckoutError (logged here; the order untouched and still payable; subclasses
+    CheckoutLimited and CheckoutUnreachable), PaymentUnderway, or
+    lifecycle.IllegalTransition when the order is not awaiting payment. The whole call is
+    bounded by CHECKOUT_BUDGET_SECONDS.
     """
     if order["status"] != "payment_pending":
         raise lifecycle.IllegalTransition(f"order {order['order_number']} is {order['status']}")
-    customer = store.customers.get(db, order["customer_id"])
-    assert customer is not None
-    attempt = len(store.payments.for_order(db, order["id"])) + 1
+    attempt = _claim_attempt(db, gateway, order)
     try:
-        created, expires_at = await gateway.create_session(order, customer["email"], attempt)
+        async with asyncio.timeout(CHECKOUT_BUDGET_SECONDS):
+            return await _open_session(db, gateway, order, attempt)
+    except TimeoutError as exc:
+        with store.transaction(db):
+            store.payments.update_attempt(db, attempt["id"], last_error="timed out")
+        log.error("order %s: the payment provider did not answer within %g s",
+                  order["order_number"], CHECKOUT_BUDGET_SECONDS)
+        raise CheckoutUnreachable("the payment provider did not answer in time") from exc
     except CheckoutError:
         log.exception("could not create a checkout session for order %s", order["order_number"])
         raise
+
+
+def _claim_attempt(db: sqlite_utils.Database, gateway: CheckoutGateway, order: dict) -> dict:
+    customer = store.customers.get(db, order["customer_id"])
+    assert customer is not None
+    expires_at = int(time.time()) + CHECKOUT_LIFETIME_SECONDS
+    params = session_params(gateway.settings, order, customer["email"], expires_at)
+    busy_after = clock.iso(dt.datetime.now(dt.UTC)
+                           - dt.timedelta(seconds=CHECKOUT_BUDGET_SECONDS + 5))
     with store.transaction(db):
-        store.payments.insert(
+        # Under the write lock: two retries racing here cannot both open a session.
+        if any(a["last_error"] is None and a["updated_at"] > busy_after
+               for a in store.payments.unresolved_attempts(db, order["id"])):
+            raise CheckoutLimited("a checkout for this order is being opened right now")
+        if not ratelimit.allowed(db, CHECKOUT_ATTEMPTS, order["public_id"]):
+            raise CheckoutLimited("too many checkout attempts for this order")
+        store.ratelimit.add_hit(db, CHECKOUT_ATTEMPTS.bucket, order["public_id"],
+                                 clock.now_iso())
+        return store.payments.insert_attempt(
             db, order_id=order["id"], provider=gateway.provider,
-            checkout_session_id=created.id, checkout_url=created.url,
-            amount_cents=order["amount_cents"], currency=order["currency"],
-            expires_at=_iso(expires_at),
-        )
-    return created
+            key_prefix=f"checkout-{order['public_id']}", params_json=json.dumps(params))
+
+
+async def _open_session(db: sqlite_utils.Database, gateway: CheckoutGateway, order: dict,
+                        attempt: dict) -> CreatedSession:
+    try:
+        await _recover_lost_attempts(db, gateway, order, but=attempt["id"])
+        await _close_open_sessions(db, gateway, order)
+    except BaseException as exc:
+        # Never sent: its key was not used, so the attempt is simply over.
+        with store.transaction(db):
+            store.payments.update_attempt(db, attempt["id"], status="failed", params_json="{}",
+                                          last_error=f"not sent: {type(exc).__name__}")
+        raise
+    try:
+        session = await gateway.create_session(json.loads(attempt["params_json"]),
+                                               attempt["idempotency_key"])
+    except CheckoutUnreachable as exc:
+        # Maybe created, answer lost: the next attempt replays this one to find out.
+        with store.transaction(db):
+            store.payments.update_attempt(db, attempt["id"], last_error=str(exc)[:500])
+        raise
+    except CheckoutError as exc:
+        with store.transaction(db):
+            store.payments.update_attempt(db, attempt["id"], status="failed", params_json="{}",
+                                          last_error=str(exc)[:500])
+        raise
+    return _remember_session(db, gateway, order, attempt, session)
+
+
+def _remember_session(db: sqlite_utils.Database, gateway: CheckoutGateway, order: dict,
+                      attempt: dict, session: dict) -> CreatedSession:
+    with store.transaction(db):
+        if store.payments.by_session(db, session["id"]) is None:
+            store.payments.insert(
+                db, order_id=order["id"], provider=gateway.provider,
+                checkout_session_id=session["id"], checkout_url=session.get("url") or "",
+                amount_cents=order["amount_cents"], currency=order["currency"],
+                expires_at=_iso(session.get("expires_at") or time.time()))
+        store.payments.update_attempt(db, attempt["id"], status="created", params_json="{}",
+                                      checkout_session_id=session["id"], last_error=None)
+    return CreatedSession(id=session["id"], url=session.get("url") or "")
+
+
+async def _recover_lost_attempts(db: sqlite_utils.Database, gateway: CheckoutGateway,
+                                 order: dict, *, but: int) -> None:
+    """Replay attempts whose answer never came: Stripe returns the session it made then
+    (or makes it now), which `_close_open_sessions` then expires."""
+    for lost in store.payments.unresolved_attempts(db, order["id"]):
+        if lost["id"] == but or lost["provider"] != gateway.provider:
+            continue
+        try:
+            session = await gateway.create_session(json.loads(lost["params_json"]),
+                                                   lost["idempotency_key"])
+        except CheckoutUnreachable:
+            raise  # still no answer: opening another session now could make two payable
+        except CheckoutError as exc:
+            with store.transaction(db):
+                store.payments.update_attempt(db, lost["id"], status="failed", params_json="{}",
+                                              last_error=str(exc)[:500])
+            continue
+        _remember_session(db, gateway, order, lost, session)
+        log.warning("order %s: recovered checkout session %s of attempt %s", order["order_number"],
+                    session["id"], lost["number"])
+
+
+async def _close_open_sessions(db: sqlite_utils.Database, gateway: CheckoutGateway,
+                               order: dict) -> None:
+    for payment in store.payments.for_order(db, order["id"]):
+        if payment["provider"] != gateway.provider:
+            continue
+        if payment["status"] in ("processing", "succeeded"):
+            raise PaymentUnderway(f"order {order['order_number']} has a payment "
+                                  f"{payment['status']}")
+        if payment["status"] != "open":
+            continue
+        # Marked first: its expiry event may arrive before expire_session returns, and
+        # must not expire the order while the new session is being made.
+        with store.transaction(db):
+            store.payments.update(db, payment["id"], superseded_at=clock.now_iso())
+        try:
+            await gateway.expire_session(payment["checkout_session_id"])
+        except SessionNotOpen:
+            session = await gateway.retrieve_session(payment["checkout_session_id"])
+            if session.get("status") == "complete":
+                outcome = fulfil(db, session)
+                log.warning("order %s: session %s was completed meanwhile (%s)",
+                            order["order_number"], session["id"], outcome)
+                raise PaymentUnderway(f"order {order['order_number']}: {outcome}") from None
+        with store.transaction(db):
+            current = store.payments.get(db, payment["id"])
+            if current is not None and current["status"] == "open":
+                store.payments.update(db, payment["id"], status="expired")
 
 
 def _iso(unix: int | float) -> str:
@@ -304,41 +466,75 @@ def _order_for_session(db: sqlite_utils.Database, session: dict) -> tuple[dict |
 
 
 def _fulfil_in_transaction(db: sqlite_utils.Database, session: dict) -> tuple[str, dict | None]:
-    """(outcome, order that just became paid or None). Caller holds the write transaction."""
+    """(outcome, order that just became paid or None). Caller holds the write transaction.
+
+    The checks run in this order on purpose: a payment already `succeeded` is never
+    downgraded by a later event (say, one rendered for an endpoint on another API version
+    whose amounts differ); a second payment for a paid order is refunded, whatever it
+    says; only a first payment is held to the order's amount and currency.
+    """
     order, payment = _order_for_session(db, session)
     if order is None:
         log.error("checkout session %s matches no order", session.get("id"))
         return "unknown_order", None
     if session.get("payment_status") != "paid":
-        if payment is not None and payment["status"] == "open":
+        # A completed session still unpaid is an async method (bank debit) under way; an
+        # open one is just a customer who has not paid (yet).
+        if payment is not None and payment["status"] == "open" \
+                and session.get("status") == "complete":
             store.payments.update(db, payment["id"], status="processing")
         return "awaiting_payment", None
     if payment is None:
         # The session was created but we crashed before storing it: adopt it now.
         payment_id = store.payments.insert(
-            db, order_id=order["id"], provider="stripe", checkout_session_id=session["id"],
-            checkout_url=session.get("url") or "", amount_cents=session.get("amount_total") or 0,
+            db, order_id=order["id"],
+            provider="dev" if str(session.get("id")).startswith("cs_test_dev_") else "stripe",
+            checkout_session_id=session["id"], checkout_url=session.get("url") or "",
+            amount_cents=session.get("amount_total") or 0,
             currency=(session.get("currency") or "").lower(), expires_at=None)
-        payment = {"id": payment_id, "status": "open"}
+        payment = store.payments.get(db, payment_id)
+        assert payment is not None
+    if payment["status"] in ("succeeded", "refunded"):
+        return "already_fulfilled", None
+    if order["status"] == "expired":
+        store.payments.update(db, payment["id"], status="succeeded",
+                             payment_intent_id=_intent_id(session))
+        log.error("order %s was paid after it expired; needs a person", order["order_number"])
+        return "paid_after_expiry", None
+    if order["status"] != "payment_pending":
+        return _duplicate_payment(db, order, payment, session), None
     amount, currency = session.get("amount_total"), (session.get("currency") or "").lower()
     if amount != order["amount_cents"] or currency != order["currency"]:
         log.error("order %s: paid %s %s but costs %s %s; not fulfilling", order["order_number"],
                   amount, currency, order["amount_cents"], order["currency"])
         store.payments.update(db, payment["id"], status="mismatch",
-                              payment_intent_id=_intent_id(session))
+                             payment_intent_id=_intent_id(session))
         return "amount_mismatch", None
-    if payment["status"] not in ("succeeded", "refunded"):
-        store.payments.update(db, payment["id"], status="succeeded",
-                              payment_intent_id=_intent_id(session))
-    if order["status"] != "payment_pending":
-        # Already fulfilled (the webhook and the success page both got here), or later still.
-        if order["status"] == "expired":
-            log.error("order %s was paid after it expired; needs a person", order["order_number"])
-            return "paid_after_expiry", None
-        return "already_fulfilled", None
+    store.payments.update(db, payment["id"], status="succeeded",
+                         payment_intent_id=_intent_id(session))
     paid = lifecycle.transition(db, order["id"], "paid",
                                 reason=f"checkout session {session['id']} paid")
     return "fulfilled", paid
+
+
+def _duplicate_payment(db: sqlite_utils.Database, order: dict, payment: dict,
+                       session: dict) -> str:
+    """A second session of an already-paid order was paid too: give that money back."""
+    paying = store.payments.paid_for_order(db, order["id"])
+    store.payments.update(db, payment["id"], status="succeeded",
+                         payment_intent_id=_intent_id(session),
+                         amount_cents=int(session.get("amount_total") or 0),
+                         currency=(session.get("currency") or order["currency"]).lower(),
+                         duplicate_of=paying["id"] if paying else None)
+    if paying is None:
+        # Paid by no payment we know (an operator moved it): a person decides.
+        log.error("order %s is %s with no paying payment; session %s paid too",
+                  order["order_number"], order["status"], session.get("id"))
+        return "paid_twice_needs_a_person"
+    refunds.refund_duplicate_payment(db, order, store.payments.get(db, payment["id"]) or payment)
+    log.error("order %s was paid twice (session %s); refunding the second payment",
+              order["order_number"], session.get("id"))
+    return "duplicate_payment_refunding"
 
 
 def _intent_id(session: dict) -> str | None:
@@ -383,7 +579,7 @@ def handle_event(db: sqlite_utils.Database, event: dict) -> str:
     paid = None
     with store.transaction(db):
         if not store.payments.record_stripe_event(db, event_id=event["id"], event_type=event_type,
-                                                  payload=json.dumps(event)):
+                                         payload=json.dumps(event)):
             return "duplicate"
         obj = (event.get("data") or {}).get("object") or {}
         order_id = None
@@ -419,6 +615,9 @@ def _session_closed(db: sqlite_utils.Database, session: dict,
     if order["status"] != "payment_pending":
         # Out of order or late (say, expiry of an old session after another one was paid).
         return f"payment_{payment_status}_ignored", order["id"]
+    if payment is not None and payment["superseded_at"]:
+        # We expired it ourselves for a newer session (which may not be stored yet).
+        return f"payment_{payment_status}_superseded", order["id"]
     live = [p for p in store.payments.for_order(db, order["id"])
             if p["status"] in ("open", "processing", "succeeded")]
     if payment_status == "expired" and not live:
@@ -437,6 +636,10 @@ def _charge_refunded(db: sqlite_utils.Database, charge: dict) -> tuple[str, int 
     assert order is not None
     if not charge.get("refunded"):
         return "partial_refund_recorded", order["id"]
+    if payment["duplicate_of"] is not None:
+        # The automatic refund of a second payment: the order itself stays as it is.
+        refunds.record_duplicate_refunded(db, order, payment, charge)
+        return "duplicate_payment_refunded", order["id"]
     store.payments.update(db, payment["id"], status="refunded")
     # Completes our refund row (or records one made in Stripe's dashboard), which moves the
     # order to refunded: a refund whose process died after calling Stripe is finished here.

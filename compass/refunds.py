@@ -30,8 +30,9 @@ from typing import Literal, Protocol
 import sqlite_utils
 import stripe
 
-from compass import clock, lifecycle, notifications, queue, store
+from compass import clock, lifecycle, notifications, queue, store, templating
 from compass.settings import Settings
+from compass.stripe_client import describe_error, stripe_client
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ REASON_MAX = 2000
 # was unreachable).
 RETRY_AFTER = dt.timedelta(minutes=2)
 
-Kind = Literal["customer_request", "processing_failed", "admin", "stripe"]
+Kind = Literal["customer_request", "processing_failed", "admin", "stripe", "duplicate_payment"]
 
 
 class RefundNotAllowed(Exception):
@@ -82,12 +83,7 @@ class StripeRefunds:
         if settings.STRIPE_SECRET_KEY is None:
             raise RefundUnavailable("STRIPE_SECRET_KEY is not set: Stripe payments cannot be "
                                     "refunded from this deployment")
-        addresses: dict[str, str] = {}
-        if settings.STRIPE_API_BASE:
-            addresses["api"] = settings.STRIPE_API_BASE.rstrip("/")
-        self.client = stripe.StripeClient(settings.STRIPE_SECRET_KEY.get_secret_value(),
-                                          base_addresses=addresses,  # type: ignore[arg-type]
-                                          max_network_retries=2)
+        self.client = stripe_client(settings)
 
     async def refund(self, *, payment_intent_id: str, amount_cents: int, idempotency_key: str,
                      metadata: dict[str, str], reason: str | None) -> ProviderRefund:
@@ -101,8 +97,7 @@ class StripeRefunds:
                 {"idempotency_key": idempotency_key})
         except stripe.StripeError as exc:
             status = exc.http_status or 0
-            described = (f"{type(exc).__name__} (status {exc.http_status}, code {exc.code}): "
-                         f"{exc.user_message}")
+            described = describe_error(exc)
             if status == 0 or status == 429 or status >= 500 or isinstance(
                     exc, stripe.APIConnectionError | stripe.RateLimitError):
                 raise RefundUnavailable(described) from exc
@@ -171,7 +166,8 @@ def approval_rules(order: dict, *, earlier_refunds: int, now: dt.datetime) -> li
 TRANSITION_REASONS = {"customer_request": "Refund you requested",
                       "processing_failed": "We could not produce your report",
                       "admin": "Refund issued by our team",
-                      "stripe": "refunded at Stripe"}
+                      "stripe": "refunded at Stripe",
+                      "duplicate_payment": "second payment for a paid order"}
 
 RULE_WORDS = {"within_7_days": f"asked within {AUTO_APPROVE_DAYS} days of payment",
               "never_downloaded": "report never downloaded",
@@ -412,7 +408,8 @@ async def process(db: sqlite_utils.Database, settings: Settings, refund_id: int,
             idempotency_key=claimed["idempotency_key"],
             metadata={"order_public_id": order["public_id"],
                       "order_number": order["order_number"], "refund_id": str(refund_id)},
-            reason="requested_by_customer" if refund["kind"] == "customer_request" else None)
+            reason={"customer_request": "requested_by_customer",
+                    "duplicate_payment": "duplicate"}.get(refund["kind"]))
     except RefundUnavailable as exc:
         with store.transaction(db):
             store.refunds.update(db, refund_id, last_error=str(exc)[:2000])
@@ -465,6 +462,11 @@ def _complete_in_transaction(db: sqlite_utils.Database, refund: dict,
         store.payments.update(db, refund["payment_id"], status="refunded")
     order = store.orders.get(db, refund["order_id"])
     assert order is not None
+    if refund["kind"] == "duplicate_payment":
+        # Gives back an extra payment only: the order and its real payment are untouched.
+        log.warning("order %s: duplicate payment refunded (refund %s)", order["order_number"],
+                    refund["id"])
+        return
     if lifecycle.can_transition(order["status"], "refunded"):
         # The transition's reason is what the refund email tells the customer.
         lifecycle.transition(db, order["id"], "refunded", reason=TRANSITION_REASONS.get(
@@ -500,6 +502,46 @@ def record_stripe_refund(db: sqlite_utils.Database, order: dict, payment: dict,
         requested_by="stripe", requested_at=now, auto_approved=0, decided_by="stripe",
         decided_at=now)
     _complete_in_transaction(db, _reload(db, refund_id), provider_refund_id, "")
+
+
+def refund_duplicate_payment(db: sqlite_utils.Database, order: dict, payment: dict) -> int:
+    """A payment that succeeded for an order already paid: refund all of it, automatically,
+    with its own refund row (so its own idempotency key), and tell the customer once.
+
+    Runs in the webhook's (or success page's) transaction; the refund is made by the worker
+    after commit. Idempotent per payment: a repeated event finds the refund recorded.
+    """
+    existing = store.refunds.for_duplicate_payment(db, payment["id"])
+    if existing is not None:
+        return int(existing["id"])
+    now = clock.now_iso()
+    refund_id = store.refunds.insert(
+        db, order_id=order["id"], payment_id=payment["id"], customer_id=order["customer_id"],
+        kind="duplicate_payment", status="processing", amount_cents=payment["amount_cents"],
+        currency=payment["currency"],
+        reason="This order was already paid: the second payment is returned in full.",
+        requested_by="system", requested_at=now, auto_approved=1, decided_by="automatic",
+        decided_at=now)
+    _set_key(db, order, refund_id)
+    notifications.queue_order_email(db, order, "duplicate_payment_refunded", {
+        "refund_amount": templating.money(payment["amount_cents"], payment["currency"])})
+    store.after_commit(db, lambda: queue.process_refund(refund_id))
+    return refund_id
+
+
+def record_duplicate_refunded(db: sqlite_utils.Database, order: dict, payment: dict,
+                              charge: dict) -> None:
+    """`charge.refunded` for a duplicate payment: its refund row is done (or, if someone
+    refunded it at Stripe first, recorded as done)."""
+    refund_ids = [r.get("id") for r in ((charge.get("refunds") or {}).get("data") or [])
+                  if isinstance(r, dict)]
+    provider_refund_id = next((r for r in refund_ids if isinstance(r, str)), None)
+    refund = store.refunds.for_duplicate_payment(db, payment["id"])
+    if refund is None:
+        refund = _reload(db, refund_duplicate_payment(db, order, payment))
+    if refund["status"] != "succeeded":
+        _complete_in_transaction(db, refund, provider_refund_id,
+                                 "completed by Stripe's charge.refunded event")
 
 
 async def retry_stuck(db: sqlite_utils.Database, settings: Settings, *,

@@ -49,6 +49,14 @@ class Settings(BaseSettings):
     STRIPE_SECRET_KEY: SecretStr | None = None
     STRIPE_WEBHOOK_SECRET: SecretStr | None = None
     STRIPE_API_BASE: str | None = None
+    # Each Stripe request waits this long, and a timed-out or dropped one is tried once
+    # more: 2 × 12 s keeps the customer's wait for the payment page under ~30 s (the SDK's
+    # own default is 80 s × 3 attempts). See compass/stripe_client.py.
+    STRIPE_TIMEOUT_SECONDS: float = Field(default=12.0, gt=0, le=15)
+    STRIPE_NETWORK_RETRIES: int = Field(default=1, ge=0, le=2)
+    # Let customers type a promotion code on Stripe's Checkout page (ordinary codes made in
+    # the Stripe dashboard). Off when a referral discount is applied: Stripe accepts one.
+    STRIPE_ALLOW_PROMOTION_CODES: bool = False
 
     ANTHROPIC_API_KEY: SecretStr | None = None
     ANTHROPIC_BASE_URL: str | None = None

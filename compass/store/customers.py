@@ -13,16 +13,20 @@ from compass.store.sqlite import fetch_all, fetch_one
 
 
 def upsert(db: sqlite_utils.Database, *, email: str, name: str, company_name: str,
-                    company_website: str, industry: str, company_size: str) -> int:
-    """The customer with this (lower-cased) email, created or refreshed with the latest details."""
+           company_website: str, industry: str, company_size: str,
+           refresh: bool = True) -> int:
+    """The customer with this (lower-cased) email, created with these details, or refreshed
+    with them when `refresh` (never from a signed-out order: anyone can type an address)."""
     now = now_iso()
+    on_conflict = (" ON CONFLICT(email) DO UPDATE SET name = excluded.name,"
+                   " company_name = excluded.company_name,"
+                   " company_website = excluded.company_website, industry = excluded.industry,"
+                   " company_size = excluded.company_size, updated_at = excluded.updated_at"
+                   if refresh else " ON CONFLICT(email) DO NOTHING")
+    insert = ("INSERT INTO customers (email, name, company_name, company_website, industry,"
+              " company_size, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
     db.conn.execute(
-        "INSERT INTO customers (email, name, company_name, company_website, industry,"
-        " company_size, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT(email) DO UPDATE SET name = excluded.name,"
-        " company_name = excluded.company_name, company_website = excluded.company_website,"
-        " industry = excluded.industry, company_size = excluded.company_size,"
-        " updated_at = excluded.updated_at",
+        insert + on_conflict,
         (email.lower(), name, company_name, company_website, industry, company_size, now, now),
     )
     row = fetch_one(db, "SELECT id FROM customers WHERE email = ?", [email.lower()])

@@ -78,6 +78,13 @@ def refund_queue(db: sqlite_utils.Database) -> list[dict]:
     return fetch_all(db, "SELECT * FROM refund_queue", [])
 
 
+def duplicate_payments(db: sqlite_utils.Database, *, since: str) -> list[dict]:
+    """Orders paid twice (the duplicate_payments view) updated since `since`, or whose
+    automatic refund has not succeeded yet."""
+    return fetch_all(db, "SELECT * FROM duplicate_payments WHERE updated_at >= ?"
+                         " OR coalesce(refund_status, '') != 'succeeded'", [since])
+
+
 def emails_needing_attention(db: sqlite_utils.Database) -> list[dict]:
     return fetch_all(db, "SELECT * FROM emails_needing_attention", [])
 

@@ -174,12 +174,14 @@ def for_customer(db: sqlite_utils.Database, customer_id: int) -> list[dict]:
                     "  AND v.status = 'completed') AS revisions_completed,"
                     " (SELECT v.status FROM revisions v WHERE v.order_id = o.id"
                     "  ORDER BY v.id DESC LIMIT 1) AS revision_status"
-                    " FROM orders o WHERE o.customer_id = ? ORDER BY o.id DESC", [customer_id])
+                    " FROM orders o WHERE o.customer_id = ? AND o.paid_at IS NOT NULL"
+                    " ORDER BY o.id DESC", [customer_id])
 
 
 def latest_for_customer(db: sqlite_utils.Database, customer_id: int) -> dict | None:
-    return fetch_one(db, "SELECT * FROM orders WHERE customer_id = ? ORDER BY id DESC LIMIT 1",
-                     [customer_id])
+    """The customer's latest paid order (an unpaid one may be anyone's typing)."""
+    return fetch_one(db, "SELECT * FROM orders WHERE customer_id = ? AND paid_at IS NOT NULL"
+                         " ORDER BY id DESC LIMIT 1", [customer_id])
 
 
 def set_result(db: sqlite_utils.Database, order_id: int, result_json: str) -> None:

@@ -75,9 +75,42 @@ def get_dev_session(db: sqlite_utils.Database, session_id: str) -> str | None:
 
 
 def paid_for_order(db: sqlite_utils.Database, order_id: int) -> dict | None:
-    """The payment that paid the order (succeeded, or refunded since)."""
+    """The payment that paid the order (succeeded, or refunded since); never a second
+    payment of an already-paid order (those are refunded on their own)."""
     return fetch_one(db, "SELECT * FROM payments WHERE order_id = ? AND status IN"
-                    " ('succeeded', 'refunded') ORDER BY id DESC LIMIT 1", [order_id])
+                    " ('succeeded', 'refunded') AND duplicate_of IS NULL"
+                    " ORDER BY id LIMIT 1", [order_id])
+
+
+# checkout_attempts: one row per Checkout Session asked for, written before asking
+
+def insert_attempt(db: sqlite_utils.Database, *, order_id: int, provider: str,
+                   key_prefix: str, params_json: str) -> dict:
+    """The order's next attempt (numbered from 1), its key `<key_prefix>-<number>`."""
+    now = now_iso()
+    row = fetch_one(db, "SELECT coalesce(max(number), 0) + 1 AS n FROM checkout_attempts"
+                        " WHERE order_id = ?", [order_id])
+    number = int(row["n"]) if row else 1
+    cursor = db.conn.execute(
+        "INSERT INTO checkout_attempts (order_id, number, provider, idempotency_key,"
+        " params_json, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (order_id, number, provider, f"{key_prefix}-{number}", params_json, now, now))
+    found = fetch_one(db, "SELECT * FROM checkout_attempts WHERE id = ?", [cursor.lastrowid])
+    assert found is not None
+    return found
+
+
+def unresolved_attempts(db: sqlite_utils.Database, order_id: int) -> list[dict]:
+    """Attempts still `creating`: in flight, or sent with the answer lost."""
+    return list(db.query("SELECT * FROM checkout_attempts WHERE order_id = ?"
+                         " AND status = 'creating' ORDER BY id", [order_id]))
+
+
+def update_attempt(db: sqlite_utils.Database, attempt_id: int, **fields: object) -> None:
+    fields["updated_at"] = now_iso()
+    assignments = ", ".join(f"{name} = :{name}" for name in fields)
+    db.conn.execute(f"UPDATE checkout_attempts SET {assignments} WHERE id = :_id",  # noqa: S608 - column names are ours
+                    fields | {"_id": attempt_id})
 
 
 def get(db: sqlite_utils.Database, payment_id: int) -> dict | None:

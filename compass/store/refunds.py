@@ -23,9 +23,17 @@ def get(db: sqlite_utils.Database, refund_id: int) -> dict | None:
 
 
 def live_for_order(db: sqlite_utils.Database, order_id: int) -> dict | None:
-    """The order's refund that is waiting, under way, done or stuck (at most one)."""
+    """The order's refund that is waiting, under way, done or stuck (at most one; the
+    automatic refund of a duplicate payment is not the order's refund)."""
     return fetch_one(db, "SELECT * FROM refunds WHERE order_id = ? AND status IN"
-                    " ('pending_review', 'processing', 'succeeded', 'failed')", [order_id])
+                    " ('pending_review', 'processing', 'succeeded', 'failed')"
+                    " AND kind != 'duplicate_payment'", [order_id])
+
+
+def for_duplicate_payment(db: sqlite_utils.Database, payment_id: int) -> dict | None:
+    """The automatic refund of a second payment for an already-paid order."""
+    return fetch_one(db, "SELECT * FROM refunds WHERE payment_id = ?"
+                         " AND kind = 'duplicate_payment'", [payment_id])
 
 
 def for_order(db: sqlite_utils.Database, order_id: int) -> list[dict]:

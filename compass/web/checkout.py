@@ -31,7 +31,10 @@ async def success(request: Request) -> Response:
         except payments.CheckoutError:
             log.exception("could not read checkout session for order %s", order["order_number"])
         else:
-            payments.fulfil(app.db, session)
+            # Only a completed session says anything about the payment: an open one is a
+            # customer who came here without paying (a typed URL, a back button).
+            if session.get("status") == "complete":
+                payments.fulfil(app.db, session)
     return RedirectResponse(f"/status/{order['public_id']}", status_code=303)
 
 

@@ -109,6 +109,12 @@ async def _checkout_or_apology(request: Request, order: dict) -> Response:
     app = state(request)
     try:
         created = await payments.start_checkout(app.db, app.gateway, order)
+    except payments.PaymentUnderway:
+        # Paid (or being paid) meanwhile from another tab: show the order, open nothing.
+        return RedirectResponse(f"/status/{order['public_id']}", status_code=303)
+    except payments.CheckoutLimited:
+        return render(request, "checkout_error.html", {"order": order, "limited": True},
+                      status_code=429, headers={"Retry-After": "600"})
     except payments.CheckoutError:
         # Logged by start_checkout; the order stays payment_pending and can be retried.
         return render(request, "checkout_error.html", {"order": order}, status_code=502)

@@ -3,7 +3,20 @@
 The official SDK talks to it over real HTTP (STRIPE_API_BASE points here): form-encoded
 requests with Stripe's bracketed nesting, Bearer authentication, idempotency keys, JSON
 answers and Stripe's error envelope. Tests can read what was requested, make the next
-requests fail, and mark a session paid as if the customer had completed checkout.
+requests fail, lose the next answers, hang, and mark a session paid as if the customer had
+completed checkout.
+
+It behaves across calls the way Stripe documents, because that is where the bugs were:
+- Idempotent requests (https://docs.stripe.com/api/idempotent_requests): the first
+  answer to a key is saved once the endpoint runs and replayed for the same key; "the
+  idempotency layer compares incoming parameters to those of the original request and
+  errors if they're not the same" (an `idempotency_error`, HTTP 400). Failures injected
+  with `fail_next` stand for requests that never reached the endpoint, so are not saved.
+- Checkout Sessions have `status` open → complete | expired; only an open session can be
+  paid, and `POST /v1/checkout/sessions/{id}/expire`
+  (https://docs.stripe.com/api/checkout/sessions/expire) "can be expired when it is in one
+  of these statuses: open" and "returns an error if the Checkout Session has already
+  expired or isn't in an expireable state".
 """
 
 from __future__ import annotations
@@ -59,7 +72,14 @@ class FakeStripe:
     sessions: dict[str, dict] = field(default_factory=dict)
     # Each entry is (status, error type, message); one is used up per failed request.
     failures: list[tuple[int, str, str]] = field(default_factory=list)
-    idempotent: dict[str, tuple[int, dict]] = field(default_factory=dict)
+    # key -> (method, path, params of the first request, saved answer)
+    idempotent: dict[str, tuple[str, str, dict, tuple[int, dict]]] = field(default_factory=dict)
+    # How many of the next requests are carried out but whose answer is lost (the
+    # connection closes without a response), as when a network drops Stripe's reply.
+    lose_answers: int = 0
+    # Cleared by `hang()`: requests are then held without an answer (a hanging Stripe)
+    # until `release()` or `stop()`.
+    answering: threading.Event = field(default_factory=threading.Event)
     # Refunds created (an idempotent replay returns the stored answer and creates none).
     refunds: dict[str, dict] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -71,14 +91,25 @@ class FakeStripe:
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}"
 
+    def hang(self) -> None:
+        self.answering.clear()
+
+    def release(self) -> None:
+        self.answering.set()
+
     def fail_next(self, count: int = 1, status: int = 500, kind: str = "api_error",
                   message: str = "An unexpected error occurred.") -> None:
         self.failures.extend([(status, kind, message)] * count)
 
     def complete(self, session_id: str, *, amount_total: int | None = None,
                  currency: str | None = None) -> dict:
-        """The customer paid: the session becomes complete/paid (optionally tampered)."""
+        """The customer paid: the session becomes complete/paid (optionally tampered).
+
+        Only an open session can be paid (an expired one shows the customer Stripe's
+        "expired" page); anything else raises AssertionError, like a test that tried it.
+        """
         session = self.sessions[session_id]
+        assert session["status"] == "open", f"session {session_id} is {session['status']}"
         session.update(status="complete", payment_status="paid",
                        payment_intent="pi_" + secrets.token_hex(12))
         if amount_total is not None:
@@ -114,13 +145,22 @@ class FakeStripe:
                 return 401, _error("invalid_request_error", "Invalid API Key provided.")
             key = headers.get("idempotency-key")
             if method == "POST" and key and key in self.idempotent:
-                return self.idempotent[key]
+                first_method, first_path, first_params, saved = self.idempotent[key]
+                if (first_method, first_path, first_params) != (method, path, params):
+                    return 400, _error(
+                        "idempotency_error",
+                        "Keys for idempotent requests can only be used with the same "
+                        f"parameters they were first used with. Try using a key other than "
+                        f"'{key}' if you meant to execute a different request.")
+                return saved
             if self.failures:
                 status, kind, message = self.failures.pop(0)
                 return status, _error(kind, message)
             answer = self._route(method, path, params)
-            if method == "POST" and key and answer[0] == 200:
-                self.idempotent[key] = answer
+            if method == "POST" and key and answer[0] < 500:
+                # Saved once the endpoint ran, errors included (Stripe saves 4xx answers of
+                # requests that passed validation; 400s here are after our "validation").
+                self.idempotent[key] = (method, path, params, answer)
             return answer
 
     def _route(self, method: str, path: str, params: dict) -> tuple[int, dict]:
@@ -128,6 +168,9 @@ class FakeStripe:
             return 200, self._create_session(params)
         if method == "POST" and path == "/v1/refunds":
             return self._create_refund(params)
+        expire = re.fullmatch(r"/v1/checkout/sessions/([\w-]+)/expire", path)
+        if method == "POST" and expire:
+            return self._expire_session(expire.group(1))
         match = re.fullmatch(r"/v1/checkout/sessions/([\w-]+)", path)
         if method == "GET" and match:
             session = self.sessions.get(match.group(1))
@@ -157,6 +200,19 @@ class FakeStripe:
         }
         self.sessions[session_id] = session
         return dict(session)
+
+    def _expire_session(self, session_id: str) -> tuple[int, dict]:
+        session = self.sessions.get(session_id)
+        if session is None:
+            return 404, _error("invalid_request_error",
+                               f"No such checkout.session: '{session_id}'",
+                               code="resource_missing")
+        if session["status"] != "open":
+            return 400, _error("invalid_request_error",
+                               f"This Checkout Session is {session['status']} and can no "
+                               "longer be expired; only open sessions can be expired.")
+        session["status"] = "expired"
+        return 200, dict(session)
 
     def _create_refund(self, params: dict) -> tuple[int, dict]:
         intent = params.get("payment_intent")
@@ -190,9 +246,17 @@ class FakeStripe:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length).decode() if length else ""
                 path, _, query = self.path.partition("?")
+                fake.answering.wait()
                 status, payload = fake.handle(
                     self.command, path, {k.lower(): v for k, v in self.headers.items()},
                     body or query)
+                with fake.lock:
+                    lose = fake.lose_answers > 0
+                    fake.lose_answers -= lose
+                if lose:
+                    # Carried out, answer lost: close the connection without a response.
+                    self.close_connection = True
+                    return
                 data = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("content-type", "application/json")
@@ -206,11 +270,13 @@ class FakeStripe:
             def log_message(self, *args: object) -> None:
                 pass
 
+        self.release()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
     def stop(self) -> None:
+        self.release()
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()
