@@ -57,6 +57,7 @@ def routes(settings: Settings) -> list[Route | Mount]:
         Route("/admin/orders/{public_id}/retry", admin.retry, methods=["POST"]),
         Route("/admin/orders/{public_id}/resend", admin.resend, methods=["POST"]),
         Route("/admin/orders/{public_id}/refund", admin.refund, methods=["POST"]),
+        Route("/admin/orders/{public_id}/evidence", admin.evidence),
         Route("/admin/refunds", admin.refunds_page),
         Route("/admin/refunds/{refund_id:int}", admin.refund_decision, methods=["POST"]),
         Route("/order/new", orders.new_order),

@@ -151,6 +151,10 @@ def attention_lines(db: sqlite_utils.Database) -> list[str]:
              for r in store.insights.orders_needing_attention(db)]
     lines += [f"refund for {r['order_number']} {r['status']}: {r['reason'][:120]}"
               for r in store.insights.refund_queue(db)]
+    lines += [f"order {r['order_number'] or '?'} disputed ({r['reason'] or 'no reason'}, "
+              f"{r['status']}): evidence due "
+              f"{(r['evidence_due_by'] or 'never (no response allowed)')[:16]}"
+              for r in store.disputes.open_ones(db)]
     # Paid twice: refunded automatically, shown for a week (or until the refund is done).
     since = clock.iso(clock.now() - dt.timedelta(days=7))
     lines += [f"order {r['order_number']} was paid twice: second payment "

@@ -40,6 +40,8 @@ SUBJECTS: dict[str, str] = {
     "email_change": "Confirm your new email address for AI Readiness Compass",
     "revision_ready": "Your revised AI Readiness Compass is ready",
     "daily_summary": "AI Readiness Compass daily summary",
+    "dispute_opened": "Payment disputed - evidence needed before the deadline",
+    "dispute_closed": "Payment dispute closed",
 }
 KINDS = frozenset(SUBJECTS)
 

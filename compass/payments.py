@@ -27,7 +27,7 @@ from typing import Any, Protocol
 import sqlite_utils
 import stripe
 
-from compass import clock, lifecycle, queue, ratelimit, refunds, store
+from compass import clock, disputes, lifecycle, queue, ratelimit, refunds, store
 from compass.settings import Settings
 from compass.stripe_client import (
     CHECKOUT_BUDGET_SECONDS,
@@ -567,10 +567,11 @@ def _enqueue(order: dict) -> None:
 
 # -- webhook events -------------------------------------------------------------------------
 
+REFUND_EVENTS = frozenset({"charge.refund.updated", "refund.failed", "refund.updated"})
 HANDLED_EVENTS = frozenset({
     "checkout.session.completed", "checkout.session.async_payment_succeeded",
     "checkout.session.async_payment_failed", "checkout.session.expired", "charge.refunded",
-})
+}) | REFUND_EVENTS | disputes.EVENTS
 
 
 def handle_event(db: sqlite_utils.Database, event: dict) -> str:
@@ -594,6 +595,10 @@ def handle_event(db: sqlite_utils.Database, event: dict) -> str:
             outcome, order_id = _session_closed(db, obj, "failed")
         elif event_type == "checkout.session.expired":
             outcome, order_id = _session_closed(db, obj, "expired")
+        elif event_type in disputes.EVENTS:
+            outcome, order_id = disputes.record(db, event_type, obj)
+        elif event_type in REFUND_EVENTS:
+            outcome, order_id = refunds.record_refund_update(db, obj)
         else:
             outcome, order_id = _charge_refunded(db, obj)
         store.payments.set_stripe_event_outcome(db, event["id"], outcome, order_id)
@@ -640,6 +645,10 @@ def _charge_refunded(db: sqlite_utils.Database, charge: dict) -> tuple[str, int 
         # The automatic refund of a second payment: the order itself stays as it is.
         refunds.record_duplicate_refunded(db, order, payment, charge)
         return "duplicate_payment_refunded", order["id"]
+    live = store.refunds.live_for_order(db, order["id"])
+    if live is not None and live["provider_status"] in refunds.WAITING:
+        # Stripe marks the charge refunded when the refund is made, not when it is done.
+        return "refund_pending", order["id"]
     store.payments.update(db, payment["id"], status="refunded")
     # Completes our refund row (or records one made in Stripe's dashboard), which moves the
     # order to refunded: a refund whose process died after calling Stripe is finished here.

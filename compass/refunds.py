@@ -37,6 +37,8 @@ from compass.stripe_client import describe_error, stripe_client
 log = logging.getLogger(__name__)
 
 AUTO_APPROVE_DAYS = 7
+# Stripe refund statuses that mean "made, not finished yet".
+WAITING = frozenset({"pending", "requires_action"})
 REASON_MAX = 2000
 # A `processing` refund not tried for this long is retried (its process died, or Stripe
 # was unreachable).
@@ -73,6 +75,8 @@ class Refunds(Protocol):
     async def refund(self, *, payment_intent_id: str, amount_cents: int, idempotency_key: str,
                      metadata: dict[str, str], reason: str | None) -> ProviderRefund: ...
 
+    async def retrieve(self, provider_refund_id: str) -> ProviderRefund: ...
+
 
 class StripeRefunds:
     """Stripe's Refund API through the official SDK (STRIPE_API_BASE points it at a fake)."""
@@ -96,13 +100,24 @@ class StripeRefunds:
                 params,  # type: ignore[arg-type]
                 {"idempotency_key": idempotency_key})
         except stripe.StripeError as exc:
-            status = exc.http_status or 0
-            described = describe_error(exc)
-            if status == 0 or status == 429 or status >= 500 or isinstance(
-                    exc, stripe.APIConnectionError | stripe.RateLimitError):
-                raise RefundUnavailable(described) from exc
-            raise RefundRejected(described, code=exc.code) from exc
+            raise _refund_error(exc) from exc
         return ProviderRefund(id=refund.id, status=refund.status or "pending")
+
+    async def retrieve(self, provider_refund_id: str) -> ProviderRefund:
+        try:
+            refund = await self.client.v1.refunds.retrieve_async(provider_refund_id)
+        except stripe.StripeError as exc:
+            raise _refund_error(exc) from exc
+        return ProviderRefund(id=refund.id, status=refund.status or "pending")
+
+
+def _refund_error(exc: stripe.StripeError) -> RefundUnavailable | RefundRejected:
+    status = exc.http_status or 0
+    described = describe_error(exc)
+    if status == 0 or status == 429 or status >= 500 or isinstance(
+            exc, stripe.APIConnectionError | stripe.RateLimitError):
+        return RefundUnavailable(described)
+    return RefundRejected(described, code=exc.code)
 
 
 class DevRefunds:
@@ -114,6 +129,9 @@ class DevRefunds:
                      metadata: dict[str, str], reason: str | None) -> ProviderRefund:
         digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
         return ProviderRefund(id=f"re_dev_{digest}", status="succeeded")
+
+    async def retrieve(self, provider_refund_id: str) -> ProviderRefund:
+        return ProviderRefund(id=provider_refund_id, status="succeeded")
 
 
 def refunds_for(settings: Settings, provider: str) -> Refunds:
@@ -403,13 +421,18 @@ async def process(db: sqlite_utils.Database, settings: Settings, refund_id: int,
         if not intent:
             raise RefundRejected("the payment has no payment intent to refund")
         api = refunds or refunds_for(settings, provider)
-        made = await api.refund(
-            payment_intent_id=intent, amount_cents=refund["amount_cents"],
-            idempotency_key=claimed["idempotency_key"],
-            metadata={"order_public_id": order["public_id"],
-                      "order_number": order["order_number"], "refund_id": str(refund_id)},
-            reason={"customer_request": "requested_by_customer",
-                    "duplicate_payment": "duplicate"}.get(refund["kind"]))
+        if claimed["provider_refund_id"] and claimed["provider_status"] in WAITING:
+            # Made, not finished: a replay of the key would only return the saved answer
+            # ("pending"), so ask Stripe how the refund stands now.
+            made = await api.retrieve(claimed["provider_refund_id"])
+        else:
+                made = await api.refund(
+                payment_intent_id=intent, amount_cents=refund["amount_cents"],
+                idempotency_key=claimed["idempotency_key"],
+                metadata={"order_public_id": order["public_id"],
+                          "order_number": order["order_number"], "refund_id": str(refund_id)},
+                reason={"customer_request": "requested_by_customer",
+                        "duplicate_payment": "duplicate"}.get(refund["kind"]))
     except RefundUnavailable as exc:
         with store.transaction(db):
             store.refunds.update(db, refund_id, last_error=str(exc)[:2000])
@@ -428,7 +451,18 @@ async def process(db: sqlite_utils.Database, settings: Settings, refund_id: int,
     if made.status in ("failed", "canceled"):
         with store.transaction(db):
             store.refunds.update(db, refund_id, status="failed", provider_refund_id=made.id,
+                                 provider_status=made.status,
                                  last_error=f"the provider's refund {made.id} is {made.status}")
+        return _reload(db, refund_id)
+    if made.status != "succeeded":
+        # Pending (some payment methods take days) or waiting for the customer: not done.
+        # charge.refund.updated finishes it, or retry_stuck asks again.
+        with store.transaction(db):
+            store.refunds.update(db, refund_id, provider_refund_id=made.id,
+                                 provider_status=made.status,
+                                 last_error=f"the provider's refund {made.id} is {made.status}")
+        log.info("order %s: refund %s is %s at the provider", order["order_number"],
+                 refund_id, made.status)
         return _reload(db, refund_id)
     return complete(db, refund_id, provider_refund_id=made.id)
 
@@ -451,7 +485,8 @@ def complete(db: sqlite_utils.Database, refund_id: int, *, provider_refund_id: s
 
 def _complete_in_transaction(db: sqlite_utils.Database, refund: dict,
                              provider_refund_id: str | None, note: str) -> None:
-    fields: dict = {"status": "succeeded", "completed_at": clock.now_iso(), "last_error": None}
+    fields: dict = {"status": "succeeded", "completed_at": clock.now_iso(), "last_error": None,
+                    "provider_status": "succeeded"}
     if provider_refund_id and not refund["provider_refund_id"]:
         fields["provider_refund_id"] = provider_refund_id
     if note:
@@ -489,6 +524,8 @@ def record_stripe_refund(db: sqlite_utils.Database, order: dict, payment: dict,
     live = store.refunds.live_for_order(db, order["id"])
     if live is not None and live["status"] == "succeeded":
         return
+    if live is not None and live["provider_status"] in WAITING:
+        return  # created, not finished: charge.refund.updated says when it is
     if live is not None:
         _complete_in_transaction(db, live, provider_refund_id,
                                  "completed by Stripe's charge.refunded event")
@@ -542,6 +579,49 @@ def record_duplicate_refunded(db: sqlite_utils.Database, order: dict, payment: d
     if refund["status"] != "succeeded":
         _complete_in_transaction(db, refund, provider_refund_id,
                                  "completed by Stripe's charge.refunded event")
+
+
+def record_refund_update(db: sqlite_utils.Database, made: dict) -> tuple[str, int | None]:
+    """`charge.refund.updated` / `refund.updated` / `refund.failed` (inside the webhook's
+    transaction): a refund finishes only when Stripe says `succeeded`; one that fails after
+    it was made goes back to `failed` for a person (refund_queue), with Stripe's reason.
+
+    Refund object fields used (https://docs.stripe.com/api/refunds/object): id, status,
+    failure_reason, metadata.refund_id (ours, set when we asked).
+    """
+    provider_id = made.get("id") if isinstance(made.get("id"), str) else None
+    refund = store.refunds.by_provider_id(db, provider_id) if provider_id else None
+    ours = str((made.get("metadata") or {}).get("refund_id") or "")
+    if refund is None and ours.isdigit():
+        refund = store.refunds.get(db, int(ours))
+    if refund is None:
+        return "unknown_refund", None
+    status = str(made.get("status") or "")
+    fields: dict = {"provider_status": status}
+    if provider_id and not refund["provider_refund_id"]:
+        fields["provider_refund_id"] = provider_id
+    if status == "succeeded":
+        store.refunds.update(db, refund["id"], **fields)
+        if refund["status"] != "succeeded":
+            _complete_in_transaction(db, _reload(db, refund["id"]), provider_id,
+                                     "completed by Stripe's refund update")
+        return "refund_succeeded", refund["order_id"]
+    if status in ("failed", "canceled"):
+        why = made.get("failure_reason") or status
+        order = store.orders.get(db, refund["order_id"])
+        assert order is not None
+        if refund["status"] == "succeeded" and refund["payment_id"]:
+            # We had counted the money as returned: it was not. The payment is paid again;
+            # the order's status cannot move back, so a person decides (refund_queue).
+            store.payments.update(db, refund["payment_id"], status="succeeded")
+        store.refunds.update(db, refund["id"], status="failed", completed_at=None,
+                            last_error=f"Stripe's refund {provider_id} {status}: {why}"[:2000],
+                            **fields)
+        log.error("order %s: refund %s %s at Stripe (%s); needs a person",
+                  order["order_number"], refund["id"], status, why)
+        return "refund_failed", refund["order_id"]
+    store.refunds.update(db, refund["id"], **fields)
+    return f"refund_{status or 'updated'}", refund["order_id"]
 
 
 async def retry_stuck(db: sqlite_utils.Database, settings: Settings, *,

@@ -16,6 +16,7 @@ from compass.stripe_client import CHECKOUT_BUDGET_SECONDS, stripe_client, worst_
 from tests.fakes.customers import Dispatched
 from tests.fakes.stripe_api import API_KEY, FakeStripe
 from tests.fakes.web_app import csrf_from, db_of, place_order, web_client
+from tests.fakes.web_app import send_event as post_event
 
 WEBHOOK_SECRET = "whsec_test_secret"
 
@@ -32,13 +33,8 @@ def stripe_env(fake_stripe):
             "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET, "BASE_URL": "http://127.0.0.1:8000"}
 
 
-def send_event(client, event: dict):
-    payload = json.dumps(event)
-    response = client.post("/api/webhooks/stripe", content=payload, headers={
-        "Stripe-Signature": payments.sign_payload(payload, WEBHOOK_SECRET),
-        "Content-Type": "application/json"})
-    assert response.status_code == 200, response.text
-    return response.json()["outcome"]
+def send_event(client, event: dict) -> str:
+    return post_event(client, event, WEBHOOK_SECRET)
 
 
 def retry(client, public_id: str, page_html: str):

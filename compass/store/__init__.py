@@ -12,6 +12,7 @@ from __future__ import annotations
 from compass.store import (
     ai_calls,
     customers,
+    disputes,
     emails,
     files,
     insights,
@@ -42,7 +43,8 @@ from compass.store.sqlite import (
 
 __all__ = [
     "BUSY_TIMEOUT_MS", "Migration", "ReadOnly", "after_commit", "ai_calls", "applied_versions",
-    "available_migrations", "can_write", "connect", "customers", "emails", "files", "insights",
+    "available_migrations", "can_write", "connect", "customers", "disputes", "emails",
+    "files", "insights",
     "metrics", "migrate", "open_database", "open_for_checks", "open_readonly", "orders",
     "payments", "pending_migrations", "ratelimit", "refunds", "reports", "revisions",
     "transaction",

@@ -110,6 +110,8 @@ def order_detail(db: sqlite_utils.Database, order: dict) -> dict[str, object]:
                 " created_at, updated_at FROM emails WHERE order_id = ? ORDER BY id", order_id),
         "refunds": fetch_all(db, "SELECT * FROM refunds WHERE order_id = ? ORDER BY id",
                              order_id),
+        "disputes": fetch_all(db, "SELECT * FROM disputes WHERE order_id = ? ORDER BY id",
+                              order_id),
     }
 
 

@@ -184,6 +184,12 @@ def latest_for_customer(db: sqlite_utils.Database, customer_id: int) -> dict | N
                          " ORDER BY id DESC LIMIT 1", [customer_id])
 
 
+def set_dispute_status(db: sqlite_utils.Database, order_id: int, status: str) -> None:
+    """The order's latest dispute status (a mark beside its status, which it does not change)."""
+    db.conn.execute("UPDATE orders SET dispute_status = ?, updated_at = ? WHERE id = ?",
+                    (status, now_iso(), order_id))
+
+
 def set_result(db: sqlite_utils.Database, order_id: int, result_json: str) -> None:
     """Replace a completed order's report (a revision): not a status change."""
     db.conn.execute("UPDATE orders SET result_json = ?, updated_at = ? WHERE id = ?",

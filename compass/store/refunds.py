@@ -30,6 +30,11 @@ def live_for_order(db: sqlite_utils.Database, order_id: int) -> dict | None:
                     " AND kind != 'duplicate_payment'", [order_id])
 
 
+def by_provider_id(db: sqlite_utils.Database, provider_refund_id: str) -> dict | None:
+    return fetch_one(db, "SELECT * FROM refunds WHERE provider_refund_id = ?",
+                     [provider_refund_id])
+
+
 def for_duplicate_payment(db: sqlite_utils.Database, payment_id: int) -> dict | None:
     """The automatic refund of a second payment for an already-paid order."""
     return fetch_one(db, "SELECT * FROM refunds WHERE payment_id = ?"

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from structlog.contextvars import bound_contextvars
 
 from compass import insights, operations, queue, store
@@ -131,6 +131,20 @@ async def order_page(request: Request) -> Response:
         "message": request.query_params.get("done", "")[:300],
         "problem": request.query_params.get("refused", "")[:300],
         "resendable": operations.RESENDABLE})
+
+
+@admins_only
+async def evidence(request: Request) -> Response:
+    """The dispute evidence bundle: everything the product holds about the order, as JSON."""
+    from compass import disputes
+
+    order = _order_or_none(request)
+    if order is None:
+        return not_found(request)
+    bundle = disputes.evidence_bundle(state(request).db, order)
+    return JSONResponse(bundle, headers={
+        "Content-Disposition": f'attachment; filename="evidence-{order["order_number"]}.json"',
+        "Cache-Control": "no-store"})
 
 
 def _back(order: dict, *, done: str = "", refused: str = "") -> RedirectResponse:

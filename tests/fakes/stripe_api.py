@@ -82,6 +82,9 @@ class FakeStripe:
     answering: threading.Event = field(default_factory=threading.Event)
     # Refunds created (an idempotent replay returns the stored answer and creates none).
     refunds: dict[str, dict] = field(default_factory=dict)
+    # The status new refunds start in: "succeeded" for cards, "pending" for methods whose
+    # refunds take days (https://docs.stripe.com/refunds#refund-statuses).
+    refund_status: str = "succeeded"
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
 
@@ -123,6 +126,33 @@ class FakeStripe:
 
     def refunds_for(self, payment_intent: str) -> list[dict]:
         return [r for r in self.refunds.values() if r["payment_intent"] == payment_intent]
+
+    def settle_refund(self, refund_id: str, status: str, failure_reason: str | None = None) -> dict:
+        """A refund changes at Stripe (pending → succeeded, or → failed): the
+        `charge.refund.updated` event, whose object is the refund
+        (https://docs.stripe.com/api/events/types#event_types-charge.refund.updated)."""
+        refund = self.refunds[refund_id]
+        refund["status"] = status
+        if failure_reason:
+            refund["failure_reason"] = failure_reason
+        return build_event("charge.refund.updated", dict(refund))
+
+    def dispute_event(self, event_type: str, payment_intent: str, *, status: str,
+                      dispute_id: str = "dp_test_1", reason: str = "fraudulent",
+                      due_by: int | None = None) -> dict:
+        """A `charge.dispute.*` event; its object is a Dispute
+        (https://docs.stripe.com/api/disputes/object): amount, currency, charge,
+        payment_intent, reason, status, evidence_details.due_by (Unix time)."""
+        session = next(s for s in self.sessions.values()
+                       if s.get("payment_intent") == payment_intent)
+        dispute = {"id": dispute_id, "object": "dispute", "amount": session["amount_total"],
+                   "currency": session["currency"], "charge": "ch_" + payment_intent[3:],
+                   "payment_intent": payment_intent, "reason": reason, "status": status,
+                   "created": int(time.time()), "livemode": False,
+                   "evidence_details": {"due_by": due_by or int(time.time()) + 7 * 86400,
+                                        "has_evidence": False, "past_due": False,
+                                        "submission_count": 0}}
+        return build_event(event_type, dispute)
 
     def charge_refunded_event(self, payment_intent: str) -> dict:
         """`charge.refunded` for a fully refunded payment, as Stripe sends it."""
@@ -171,6 +201,12 @@ class FakeStripe:
         expire = re.fullmatch(r"/v1/checkout/sessions/([\w-]+)/expire", path)
         if method == "POST" and expire:
             return self._expire_session(expire.group(1))
+        refund = re.fullmatch(r"/v1/refunds/(re_\w+)", path)
+        if method == "GET" and refund:
+            if refund.group(1) not in self.refunds:
+                return 404, _error("invalid_request_error",
+                                   f"No such refund: '{refund.group(1)}'", code="resource_missing")
+            return 200, dict(self.refunds[refund.group(1)])
         match = re.fullmatch(r"/v1/checkout/sessions/([\w-]+)", path)
         if method == "GET" and match:
             session = self.sessions.get(match.group(1))
@@ -232,7 +268,7 @@ class FakeStripe:
                                "amount on charge", code="amount_too_large")
         refund = {"id": "re_" + secrets.token_hex(12), "object": "refund", "amount": amount,
                   "currency": paid["currency"], "payment_intent": intent,
-                  "charge": "ch_" + intent[3:], "status": "succeeded",
+                  "charge": "ch_" + intent[3:], "status": self.refund_status,
                   "reason": params.get("reason"), "metadata": params.get("metadata", {}),
                   "created": int(time.time())}
         self.refunds[refund["id"]] = refund

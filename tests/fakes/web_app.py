@@ -60,3 +60,17 @@ def place_order(client: TestClient, **overrides: str):
 
 def db_of(client: TestClient):
     return client.app.state.compass.db  # type: ignore[attr-defined]
+
+
+def send_event(client: TestClient, event: dict, secret: str) -> str:
+    """Post a Stripe event signed with `secret` to the webhook; the outcome it recorded."""
+    import json
+
+    from compass import payments
+
+    payload = json.dumps(event)
+    response = client.post("/api/webhooks/stripe", content=payload, headers={
+        "Stripe-Signature": payments.sign_payload(payload, secret),
+        "Content-Type": "application/json"})
+    assert response.status_code == 200, response.text
+    return response.json()["outcome"]
