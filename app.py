@@ -31,6 +31,7 @@ from compass.web import (
     webhooks,
 )
 from compass.web.common import AppState, error_page, not_found
+from compass.web.limits import BodyLimits, ClientAddress
 from compass.web.ops import RequestContext
 from compass.web.security import SecurityHeaders
 
@@ -130,7 +131,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return Starlette(
         routes=routes(current),
         # RequestContext outermost: its request id, access line and timing cover everything.
-        middleware=[Middleware(RequestContext),
+        # ClientAddress first: the access line and the rate limits see the real client.
+        # BodyLimits before any handler reads a body.
+        middleware=[Middleware(ClientAddress, fly=current.is_production,
+                               trusted=current.FORWARDED_ALLOW_IPS),
+                    Middleware(RequestContext),
+                    Middleware(BodyLimits, timeout=current.BODY_TIMEOUT_SECONDS),
                     Middleware(SecurityHeaders, production=current.is_production)],
         exception_handlers={HTTPException: _http_error, 500: _server_error},
         lifespan=lifespan,

@@ -80,6 +80,12 @@ class Settings(BaseSettings):
 
     LITESTREAM_REPLICA_URL: str | None = None
 
+    # Outside production (where Fly-Client-IP names the client), the proxies whose
+    # X-Forwarded-For is believed: IPs or networks, comma-separated, or "*". Empty: none.
+    FORWARDED_ALLOW_IPS: str = ""
+    # A request body must arrive within this many seconds of its headers (slow clients).
+    BODY_TIMEOUT_SECONDS: float = Field(default=20.0, gt=0)
+
     @field_validator(
         "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "ANTHROPIC_API_KEY", "SMTP_PASSWORD",
         "SECRET_KEY_PREVIOUS",

@@ -109,5 +109,6 @@ def csrf_failed(request: Request) -> HTMLResponse:
 
 
 def client_ip(request: Request) -> str:
-    # uvicorn's --proxy-headers sets request.client from X-Forwarded-For behind Fly's proxy.
+    # compass.web.limits.ClientAddress set it: Fly-Client-IP in production, never a header
+    # the client could choose.
     return request.client.host if request.client else "unknown"
