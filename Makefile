@@ -82,7 +82,10 @@ $(HTMX):
 run: $(RUN_STAMP) $(HTMX)
 	$(BIN)/compass migrate
 	@echo "AI Readiness Compass: open http://127.0.0.1:$(PORT)  (data in $(COMPASS_DATA_DIR))"
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start -f Procfile
+	@# honcho gives each process its own PORT (the worker web+100): COMPASS_WEB_PORT keeps
+	@# the worker's links on the web's port. `-e /dev/null`: .env is read by the processes
+	@# themselves (compass/settings.py), where the real environment wins, as for the CLI.
+	COMPASS_WEB_PORT=$(PORT) PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start -e /dev/null -f Procfile
 
 test: $(DEV_STAMP) $(HTMX)
 	$(BIN)/ruff check .

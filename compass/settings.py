@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import functools
 import os
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
+from dotenv import load_dotenv
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -29,6 +32,14 @@ REQUIRED_IN_PRODUCTION = (
 )
 
 
+# A SECRET_KEY signs sessions, CSRF tokens and sign-in links: long and not a repeated word
+# (`python -c "import secrets; print(secrets.token_urlsafe(48))"` makes a good one).
+SECRET_KEY_MIN_LENGTH = 32
+SECRET_KEY_MIN_DISTINCT = 10
+# The development settings file (git-ignored); COMPASS_ENV_FILE names another (tests: none).
+ENV_FILE = ".env"
+
+
 class ConfigurationError(RuntimeError):
     """The environment does not describe a runnable deployment."""
 
@@ -38,9 +49,11 @@ class Settings(BaseSettings):
 
     COMPASS_ENV: Literal["development", "production"] = "development"
     COMPASS_DATA_DIR: Path = Path("data")
-    # Development follows PORT, so `PORT=8123 make run` redirects back to itself.
-    BASE_URL: str = Field(
-        default_factory=lambda: f"http://127.0.0.1:{os.environ.get('PORT') or 8000}")
+    # Development follows the web's port, so `PORT=8123 make run` links back to itself.
+    # COMPASS_WEB_PORT first: honcho gives every process its own PORT (the worker web+100),
+    # and the worker's mail must link to the web, not to itself.
+    BASE_URL: str = Field(default_factory=lambda: "http://127.0.0.1:{}".format(
+        os.environ.get("COMPASS_WEB_PORT") or os.environ.get("PORT") or 8000))
     SECRET_KEY: SecretStr = SecretStr(DEV_SECRET_KEY)
     # Earlier SECRET_KEYs, comma-separated: still accepted when checking signatures
     # (sessions, CSRF), never used to sign. Lets the key rotate without signing everyone out.
@@ -140,22 +153,55 @@ class Settings(BaseSettings):
             value = getattr(self, name)
             if isinstance(value, SecretStr):
                 value = value.get_secret_value()
-            if not value or (name == "SECRET_KEY" and value == DEV_SECRET_KEY):
+            # BASE_URL and MAIL_FROM have development defaults: only an explicit value counts.
+            defaulted = name in ("BASE_URL", "MAIL_FROM") and name not in self.model_fields_set
+            if not value or defaulted or (name == "SECRET_KEY" and value == DEV_SECRET_KEY):
                 missing.append(name)
         return missing
 
+    def production_problems(self) -> list[str]:
+        """Everything that keeps this from being a safe production configuration, by name."""
+        missing = self.missing_production_secrets()
+        problems = [f"{name} is not set" for name in missing]
+        if "SECRET_KEY" not in missing:
+            key = self.SECRET_KEY.get_secret_value()
+            if len(key) < SECRET_KEY_MIN_LENGTH or len(set(key)) < SECRET_KEY_MIN_DISTINCT:
+                problems.append(
+                    f"SECRET_KEY is weak ({len(key)} characters, {len(set(key))} different):"
+                    f" use at least {SECRET_KEY_MIN_LENGTH} random characters")
+        if "BASE_URL" not in missing:
+            url = urlsplit(self.BASE_URL)
+            if url.scheme != "https" or not url.hostname:
+                problems.append(f"BASE_URL must be an https:// address (got {self.BASE_URL!r})")
+        if "MAIL_FROM" not in missing:
+            _, address = parseaddr(self.MAIL_FROM)
+            domain = address.rpartition("@")[2].lower()
+            if "@" not in address or "." not in domain or domain.endswith(".localhost"):
+                problems.append(f"MAIL_FROM must be a real sender address (got {self.MAIL_FROM!r})")
+        return problems
+
     def check(self) -> Settings:
-        """Raise when production is missing a secret; return self for chaining."""
+        """Raise when production is misconfigured, naming every problem; return self."""
         if self.is_production:
-            missing = self.missing_production_secrets()
-            if missing:
+            problems = self.production_problems()
+            if problems:
                 raise ConfigurationError(
-                    "COMPASS_ENV=production but these are not set: " + ", ".join(missing)
-                )
+                    "COMPASS_ENV=production cannot start: " + "; ".join(problems))
         return self
+
+
+def load_env_file() -> None:
+    """Read `.env` into the environment: once, the same way for the web, the worker and the
+    CLI. The real environment wins (the shell, Fly's secrets); the file fills in the rest.
+    Into os.environ rather than only into Settings, so what reads the environment directly
+    (METRICS_TOKEN, Litestream's variables) sees the same values."""
+    path = os.environ.get("COMPASS_ENV_FILE", ENV_FILE)
+    if path and Path(path).is_file():
+        load_dotenv(path, override=False)
 
 
 @functools.cache
 def get_settings() -> Settings:
     """The process's settings; tests that change the environment call `cache_clear()`."""
+    load_env_file()
     return Settings().check()

@@ -15,7 +15,8 @@ ENV_VARS = (
     "COMPASS_ENV", "BASE_URL", "SECRET_KEY", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
     "STRIPE_API_BASE", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "COMPASS_MODEL", "SMTP_HOST",
     "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM", "ADMIN_EMAILS",
-    "LITESTREAM_REPLICA_URL", "SECRET_KEY_PREVIOUS",
+    "LITESTREAM_REPLICA_URL", "SECRET_KEY_PREVIOUS", "COMPASS_WEB_PORT", "FORWARDED_ALLOW_IPS",
+    "BODY_TIMEOUT_SECONDS",
 )
 
 
@@ -24,6 +25,8 @@ def isolated_environment(tmp_path, monkeypatch):
     for name in ENV_VARS:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("COMPASS_DATA_DIR", str(tmp_path / "data"))
+    # A developer's .env must not leak into tests (nor into the processes they start).
+    monkeypatch.setenv("COMPASS_ENV_FILE", "")
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
