@@ -15,16 +15,16 @@ ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm
 FROM ${PYTHON_IMAGE} AS uv
 RUN pip install --no-cache-dir --disable-pip-version-check uv==0.13.9
 
-# -- htmx: fetched from the npm registry and checked against the Makefile's pinned sha256.
+# -- browser code (htmx, the ALTCHA widget): the Makefile's own target, `npm pack` checked
+# against its pinned sha256s. npm stays in this build stage, out of the final image.
 FROM ${PYTHON_IMAGE} AS vendor
 RUN apt-get update -qq \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-       make curl ca-certificates >/dev/null \
+       make npm ca-certificates >/dev/null \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile pyproject.toml uv.lock ./
-# The Makefile's own target: `npm pack` when npm exists, else the same tarball with curl.
-RUN make htmx
+RUN make vendor
 
 # -- the wheel (templates, static files with the vendored scripts, and app.py inside it)
 FROM ${PYTHON_IMAGE} AS wheel
@@ -74,7 +74,7 @@ RUN --mount=from=uv,source=/usr/local/bin/uv,target=/usr/local/bin/uv \
     --mount=from=wheel,source=/dist,target=/dist \
     uv pip install --no-deps /dist/*.whl \
     && compass --help >/dev/null \
-    && python -c "import app, compass.templating as t; assert (t.STATIC_DIR / 'vendor/htmx.min.js').is_file()"
+    && python -c "import app, compass.templating as t; assert all((t.STATIC_DIR / 'vendor' / f).is_file() for f in ('htmx.min.js', 'altcha.min.js', 'altcha-pbkdf2.js'))"
 
 # The working directory holds only what the entrypoint reads: no source, so nothing can be
 # found "next to the code" by accident.

@@ -26,12 +26,29 @@ DEV_STAMP := $(VENV)/.installed-dev-$(LOCK_HASH)
 # chromium: the browser test (tests/test_e2e_browser.py); wrk: bench/web.py.
 DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core sqlite3 chromium wrk
 
-# htmx 2 from the npm registry, checked against the tarball's pinned sha256, never committed.
+# Browser code comes from the npm registry (`npm pack`), each tarball checked against a
+# pinned sha256, into the git-ignored static/vendor/ (never committed).
+# htmx 2 (npm's latest is 4.x; this product uses 2).
 HTMX_VERSION := 2.0.11
 HTMX_SHA256 := 165a2655073e9e6e55e307a7c74e8ebcdb76afb7701f9c16cfd106a13add408e
 HTMX := static/vendor/htmx.min.js
+# The ALTCHA proof-of-work widget: its CSP-strict build (styles in a file, no inline
+# workers) and the PBKDF2 worker, all served from our own origin.
+ALTCHA_VERSION := 3.2.2
+ALTCHA_SHA256 := 0a1d0759ac0c4ada26e0622a6f8a0926da915078f27b3edec87453f8db33131c
+ALTCHA := static/vendor/altcha.min.js
+VENDOR := $(HTMX) $(ALTCHA)
 
-.PHONY: run test lint bench system-deps clean htmx lock
+# $(call npm-fetch,package,version,sha256,paths in the tarball): fetch and check the
+# tarball, unpack those paths under $$tmp/package/ (removed when the recipe ends).
+define npm-fetch
+tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+( cd "$$tmp" && npm pack --silent $(1)@$(2) >/dev/null ) && \
+echo "$(3)  $$tmp/$(1)-$(2).tgz" | sha256sum --check --quiet && \
+tar -xzf "$$tmp/$(1)-$(2).tgz" -C "$$tmp" $(4) && mkdir -p static/vendor
+endef
+
+.PHONY: run test lint bench system-deps clean htmx vendor lock
 
 $(UV):
 	@mkdir -p $(dir $(UV))
@@ -68,18 +85,25 @@ system-deps:
 	  fi; \
 	fi
 
+vendor: $(VENDOR)
 htmx: $(HTMX)
 
 $(HTMX):
-	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	( cd "$$tmp" && npm pack --silent htmx.org@$(HTMX_VERSION) >/dev/null 2>&1 \
-	  || curl -fsSLo htmx.org-$(HTMX_VERSION).tgz https://registry.npmjs.org/htmx.org/-/htmx.org-$(HTMX_VERSION).tgz ) && \
-	echo "$(HTMX_SHA256)  $$tmp/htmx.org-$(HTMX_VERSION).tgz" | sha256sum --check --quiet && \
-	tar -xzf "$$tmp/htmx.org-$(HTMX_VERSION).tgz" -C "$$tmp" package/dist/htmx.min.js && \
-	mkdir -p $(dir $(HTMX)) && cp "$$tmp/package/dist/htmx.min.js" $(HTMX) && \
+	@$(call npm-fetch,htmx.org,$(HTMX_VERSION),$(HTMX_SHA256),package/dist/htmx.min.js) && \
+	cp "$$tmp/package/dist/htmx.min.js" $(HTMX) && \
 	echo "htmx $(HTMX_VERSION) verified and installed in $(HTMX)"
 
-run: $(RUN_STAMP) $(HTMX)
+$(ALTCHA):
+	@$(call npm-fetch,altcha,$(ALTCHA_VERSION),$(ALTCHA_SHA256),package/LICENSE.txt \
+	  package/dist/external/altcha.min.js package/dist/external/altcha.css \
+	  package/dist/workers/pbkdf2.js) && \
+	cp "$$tmp/package/dist/external/altcha.css" static/vendor/altcha.css && \
+	cp "$$tmp/package/dist/workers/pbkdf2.js" static/vendor/altcha-pbkdf2.js && \
+	cp "$$tmp/package/LICENSE.txt" static/vendor/altcha-LICENSE.txt && \
+	cp "$$tmp/package/dist/external/altcha.min.js" $(ALTCHA) && \
+	echo "altcha $(ALTCHA_VERSION) verified and installed in static/vendor/"
+
+run: $(RUN_STAMP) $(VENDOR)
 	$(BIN)/compass migrate
 	@echo "AI Readiness Compass: open http://127.0.0.1:$(PORT)  (data in $(COMPASS_DATA_DIR))"
 	@# honcho gives each process its own PORT (the worker web+100): COMPASS_WEB_PORT keeps
@@ -87,7 +111,7 @@ run: $(RUN_STAMP) $(HTMX)
 	@# themselves (compass/settings.py), where the real environment wins, as for the CLI.
 	COMPASS_WEB_PORT=$(PORT) PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start -e /dev/null -f Procfile
 
-test: $(DEV_STAMP) $(HTMX)
+test: $(DEV_STAMP) $(VENDOR)
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q -n 2
 

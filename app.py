@@ -24,6 +24,7 @@ from compass.web import (
     ops,
     orders,
     pages,
+    proof,
     refunds,
     reports,
     revisions,
@@ -83,6 +84,7 @@ def routes(settings: Settings) -> list[Route | Mount]:
         Route("/checkout/success", checkout.success),
         Route("/checkout/cancel", checkout.cancel),
         Route("/api/webhooks/stripe", webhooks.stripe_webhook, methods=["POST"]),
+        Route("/altcha/challenge", proof.challenge),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     if not settings.is_production:

@@ -96,6 +96,8 @@ class Settings(BaseSettings):
     # Outside production (where Fly-Client-IP names the client), the proxies whose
     # X-Forwarded-For is believed: IPs or networks, comma-separated, or "*". Empty: none.
     FORWARDED_ALLOW_IPS: str = ""
+    # The proof-of-work check on the order and sign-in forms (compass/web/proof.py).
+    ALTCHA_ENABLED: bool = True
     # A request body must arrive within this many seconds of its headers (slow clients).
     BODY_TIMEOUT_SECONDS: float = Field(default=20.0, gt=0)
 

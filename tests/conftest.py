@@ -25,6 +25,8 @@ def isolated_environment(tmp_path, monkeypatch):
     for name in ENV_VARS:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("COMPASS_DATA_DIR", str(tmp_path / "data"))
+    # The proof-of-work check is off in tests (tests/test_altcha.py turns it on).
+    monkeypatch.setenv("ALTCHA_ENABLED", "false")
     # A developer's .env must not leak into tests (nor into the processes they start).
     monkeypatch.setenv("COMPASS_ENV_FILE", "")
     get_settings.cache_clear()

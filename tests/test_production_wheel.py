@@ -65,7 +65,9 @@ def installed(tmp_path_factory) -> Path:
     [wheel] = (work / "dist").glob("*.whl")
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
-    assert "app.py" in names and "compass/_data/static/vendor/htmx.min.js" in names
+    assert "app.py" in names and "compass/_data/templates/emails/report_ready.html" in names
+    for vendored in ("htmx.min.js", "altcha.min.js", "altcha-pbkdf2.js"):
+        assert f"compass/_data/static/vendor/{vendored}" in names
 
     venv = work / "venv"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "UV_"))}

@@ -21,6 +21,7 @@ from compass import accounts, lifecycle, store
 from compass.intake import COMPANY_SIZES
 from compass.settings import Settings
 from compass.tiers import get_tier
+from compass.web import proof
 from compass.web.common import (
     CSRF_FIELD,
     client_ip,
@@ -131,6 +132,10 @@ async def login_submit(request: Request) -> Response:
     next_path = accounts.safe_next(str(form.get("next") or "")) or ""
     if not csrf_valid(request, form.get(CSRF_FIELD)):
         return csrf_failed(request)
+    if issue := proof.problem(request, form):
+        return render(request, "accounts/login.html", {
+            "email": raw_email, "error": None, "altcha_error": issue, "next_path": next_path},
+            status_code=422)
     try:
         email = accounts.normalise_email(raw_email)
     except accounts.InvalidEmail as exc:

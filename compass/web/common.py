@@ -78,6 +78,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
     context = dict(context or {})
     context.setdefault("csrf_token", lambda: csrf_token(request))
     context.setdefault("dev_checkout", state(request).gateway.provider == "dev")
+    context.setdefault("altcha", state(request).settings.ALTCHA_ENABLED)
     response = templates.TemplateResponse(request, name, context, status_code=status_code,
                                           headers=headers)
     _set_csrf_cookie(request, response)

@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from compass import lifecycle, payments, ratelimit, store
 from compass.intake import COMPANY_SIZES, OrderInput
 from compass.tiers import TIERS
+from compass.web import proof
 from compass.web.common import (
     CSRF_FIELD,
     client_ip,
@@ -33,7 +34,7 @@ _ECHO_LIMIT = 5000
 LABELS = {"company_name": "Company name", "contact_name": "Your name", "email": "Email",
           "company_website": "Website", "industry": "Industry", "company_size": "Company size",
           "prompt": "What your business does", "pain_point": "Biggest pain point",
-          "tier": "Report"}
+          "tier": "Report", "altcha": "Automatic check"}
 
 
 def form_context(values: dict, errors: dict[str, str] | None = None, **extra: object) -> dict:
@@ -88,6 +89,8 @@ async def create_order(request: Request) -> Response:
     if not csrf_valid(request, form.get(CSRF_FIELD)):
         return csrf_failed(request)
     errors: dict[str, str] = {}
+    if issue := proof.problem(request, form):
+        errors["altcha"] = issue
     tier = TIERS.get(values["tier"])
     if tier is None:
         errors["tier"] = "Choose one of the three reports."
