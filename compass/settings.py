@@ -100,6 +100,8 @@ class Settings(BaseSettings):
     ALTCHA_ENABLED: bool = True
     # A request body must arrive within this many seconds of its headers (slow clients).
     BODY_TIMEOUT_SECONDS: float = Field(default=20.0, gt=0)
+    # ... and its request line and headers within this many (compass/web/server.py).
+    HEADERS_TIMEOUT_SECONDS: float = Field(default=10.0, gt=0)
 
     @field_validator(
         "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "ANTHROPIC_API_KEY", "SMTP_PASSWORD",

@@ -35,7 +35,10 @@ def stack(tmp_path_factory):
     # One server for the module (starting one is slow on a busy machine). A short body
     # deadline so the slow-client test ends soon; the size limits are the real ones.
     tmp_path = tmp_path_factory.mktemp("limits")
-    with procfile_stack(tmp_path, {"BODY_TIMEOUT_SECONDS": "2"}) as (base, _logs):
+    # Module-scoped, so set up before conftest's per-test environment: say it all here.
+    env = {"BODY_TIMEOUT_SECONDS": "2", "HEADERS_TIMEOUT_SECONDS": "2",
+           "ALTCHA_ENABLED": "false", "COMPASS_ENV_FILE": ""}
+    with procfile_stack(tmp_path, env) as (base, _logs):
         port = int(base.rsplit(":", 1)[1])
         [pid] = {c.pid for c in psutil.net_connections("tcp")
                  if c.laddr and c.laddr.port == port and c.status == psutil.CONN_LISTEN}
@@ -128,6 +131,23 @@ def test_bodies_that_never_finish_are_cut_off(stack):
         for sock in sockets:
             sock.close()
     assert web.memory_info().rss - before < 20 * MB
+
+
+def test_headers_that_never_finish_are_cut_off(stack):
+    base, port, web = stack
+    before = web.memory_info().rss
+    sockets = [socket.create_connection(("127.0.0.1", port), timeout=60) for _ in range(30)]
+    try:
+        for n, sock in enumerate(sockets):
+            if n % 2:  # half send part of a request line and headers, half nothing at all
+                sock.sendall(b"POST /orders HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        for sock in sockets:
+            assert sock.recv(65536) == b""  # closed by the server, with nothing to say
+    finally:
+        for sock in sockets:
+            sock.close()
+    assert web.memory_info().rss - before < 20 * MB
+    assert httpx.get(f"{base}/healthz", timeout=30).status_code == 200  # still serving
 
 
 # -- which address is the client's (the middleware alone) -------------------------------------
