@@ -74,7 +74,7 @@ RUN --mount=from=uv,source=/usr/local/bin/uv,target=/usr/local/bin/uv \
     --mount=from=wheel,source=/dist,target=/dist \
     uv pip install --no-deps /dist/*.whl \
     && compass --help >/dev/null \
-    && python -c "import app, compass.templating as t; assert all((t.STATIC_DIR / 'vendor' / f).is_file() for f in ('htmx.min.js', 'altcha.min.js', 'altcha-pbkdf2.js'))"
+    && python -c "import importlib.util as u, compass.templating as t; assert u.find_spec('app'); assert all((t.STATIC_DIR / 'vendor' / f).is_file() for f in ('htmx.min.js', 'altcha.min.js', 'altcha-pbkdf2.js'))"
 
 # The working directory holds only what the entrypoint reads: no source, so nothing can be
 # found "next to the code" by accident.
