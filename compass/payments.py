@@ -122,7 +122,7 @@ def session_params(settings: Settings, order: dict, customer_email: str,
         "success_url": f"{base}/checkout/success?session_id={{CHECKOUT_SESSION_ID}}",
         "cancel_url": f"{base}/checkout/cancel?order={order['public_id']}",
         "expires_at": expires_at,
-    }
+    } | ({"allow_promotion_codes": True} if settings.STRIPE_ALLOW_PROMOTION_CODES else {})
 
 
 class StripeCheckout:
@@ -504,14 +504,19 @@ def _fulfil_in_transaction(db: sqlite_utils.Database, session: dict) -> tuple[st
     if order["status"] != "payment_pending":
         return _duplicate_payment(db, order, payment, session), None
     amount, currency = session.get("amount_total"), (session.get("currency") or "").lower()
-    if amount != order["amount_cents"] or currency != order["currency"]:
+    # A promotion code typed at Checkout lowers amount_total by total_details.amount_discount
+    # (https://docs.stripe.com/api/checkout/sessions/object): the price itself must match.
+    discount = int((session.get("total_details") or {}).get("amount_discount") or 0)
+    if not isinstance(amount, int) or amount + discount != order["amount_cents"] \
+            or currency != order["currency"]:
         log.error("order %s: paid %s %s but costs %s %s; not fulfilling", order["order_number"],
                   amount, currency, order["amount_cents"], order["currency"])
         store.payments.update(db, payment["id"], status="mismatch",
                              payment_intent_id=_intent_id(session))
         return "amount_mismatch", None
-    store.payments.update(db, payment["id"], status="succeeded",
-                         payment_intent_id=_intent_id(session))
+    # What was actually paid: refunds return this, never more.
+    store.payments.update(db, payment["id"], status="succeeded", amount_cents=amount,
+                          payment_intent_id=_intent_id(session))
     paid = lifecycle.transition(db, order["id"], "paid",
                                 reason=f"checkout session {session['id']} paid")
     return "fulfilled", paid

@@ -10,7 +10,7 @@ import json
 import pytest
 import stripe
 
-from compass import insights, payments, refunds, store
+from compass import insights, lifecycle, payments, refunds, store
 from compass.settings import Settings
 from compass.stripe_client import CHECKOUT_BUDGET_SECONDS, stripe_client, worst_case_seconds
 from tests.fakes.customers import Dispatched
@@ -253,3 +253,37 @@ def test_stripe_calls_are_bounded_well_under_thirty_seconds():
 def test_the_dev_checkout_stamps_the_sdks_api_version():
     event = payments.build_event("checkout.session.completed", {"id": "cs_x"})
     assert event["api_version"] == stripe.api_version
+
+
+# -- ordinary promotion codes ----------------------------------------------------------------
+
+def test_promotion_codes_when_allowed_are_paid_and_refunded_at_the_price_paid(
+        fake_stripe, stripe_env):
+    env = stripe_env | {"STRIPE_ALLOW_PROMOTION_CODES": "true"}
+    settings = Settings(**env)
+    with web_client(settings) as (client, queue):
+        place_order(client)
+        db = db_of(client)
+        order = only_order(db)
+        [session_id] = open_sessions(fake_stripe)
+        [create] = [r for r in fake_stripe.requests if r.path == "/v1/checkout/sessions"]
+        assert create.params["allow_promotion_codes"] == "true"
+        fake_stripe.complete(session_id, promotion_discount=2980)  # 20% off $149
+        assert send_event(client, fake_stripe.event("checkout.session.completed", session_id)) \
+            == "fulfilled"
+        payment = store.payments.paid_for_order(db, order["id"])
+        assert payment["amount_cents"] == 11920 and queue.jobs
+        with store.transaction(db):
+            for status in ("processing", "completed"):
+                lifecycle.transition(db, order["id"], status)
+        refund = refunds.admin_refund(db, order["id"], admin_email="owner@example.com")
+        made = asyncio.run(refunds.process(db, settings, refund["id"]))
+        assert made["status"] == "succeeded"
+        assert [r["amount"] for r in fake_stripe.refunds.values()] == [11920]
+
+
+def test_without_the_setting_checkout_takes_no_promotion_codes(fake_stripe, stripe_env):
+    with web_client(**stripe_env) as (client, _):
+        place_order(client)
+    [create] = [r for r in fake_stripe.requests if r.path == "/v1/checkout/sessions"]
+    assert "allow_promotion_codes" not in create.params

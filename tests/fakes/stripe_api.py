@@ -105,7 +105,7 @@ class FakeStripe:
         self.failures.extend([(status, kind, message)] * count)
 
     def complete(self, session_id: str, *, amount_total: int | None = None,
-                 currency: str | None = None) -> dict:
+                 currency: str | None = None, promotion_discount: int = 0) -> dict:
         """The customer paid: the session becomes complete/paid (optionally tampered).
 
         Only an open session can be paid (an expired one shows the customer Stripe's
@@ -119,6 +119,13 @@ class FakeStripe:
             session["amount_total"] = amount_total
         if currency is not None:
             session["currency"] = currency
+        if promotion_discount:
+            # A code typed on Checkout's page (allowed by allow_promotion_codes): Stripe lowers
+            # amount_total and reports total_details.amount_discount.
+            assert session.get("allow_promotion_codes"), "this session takes no promotion codes"
+            session["amount_total"] -= promotion_discount
+            session["total_details"] = {"amount_discount": promotion_discount,
+                                        "amount_shipping": 0, "amount_tax": 0}
         return dict(session)
 
     def event(self, event_type: str, session_id: str) -> dict:
@@ -233,6 +240,8 @@ class FakeStripe:
             "cancel_url": params["cancel_url"], "created": int(time.time()),
             "expires_at": int(params.get("expires_at") or time.time() + 86400),
             "url": f"https://checkout.stripe.com/c/pay/{session_id}",
+            "allow_promotion_codes": params.get("allow_promotion_codes") == "true",
+            "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
         }
         self.sessions[session_id] = session
         return dict(session)
