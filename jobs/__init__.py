@@ -7,11 +7,13 @@ orders in compass.db.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
+import sqlite_utils
 from huey import SqliteHuey
 
-from compass import queue, startup
+from compass import queue, startup, store
 from compass.settings import get_settings
 
 
@@ -23,6 +25,18 @@ def _make_huey() -> SqliteHuey:
 
 
 huey = _make_huey()
+
+
+@contextmanager
+def job_db() -> Iterator[sqlite_utils.Database]:
+    """The connection of one job run, closed when it ends. No migrations here: the worker
+    process applies them once at start-up (jobs.reconciler.start_worker_process)."""
+    db = store.connect(get_settings().db_path)
+    try:
+        yield db
+    finally:
+        db.conn.close()
+
 
 # Tasks register on `huey` when their modules are imported. reconciler: the periodic
 # housekeeping, the heartbeat and the worker's start/stop hooks.
@@ -39,4 +53,5 @@ IMPLEMENTATIONS: dict[str, Callable[..., object]] = {
 queue.provide(IMPLEMENTATIONS)
 startup.start_process()
 
-__all__ = ["IMPLEMENTATIONS", "emails", "huey", "reconciler", "refunds", "revisions", "tasks"]
+__all__ = ["IMPLEMENTATIONS", "emails", "huey", "job_db", "reconciler", "refunds", "revisions",
+           "tasks"]

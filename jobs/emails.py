@@ -11,9 +11,8 @@ import logging
 
 from huey import crontab
 
-from compass import notifications, store
-from compass.settings import get_settings
-from jobs import huey
+from compass import notifications
+from jobs import huey, job_db
 
 log = logging.getLogger(__name__)
 
@@ -27,21 +26,15 @@ RETRY_BACKOFF = 5
            priority=20)
 def send_email(email_id: int) -> str:
     """Send the email if it is still ours to send; raising makes huey retry it later."""
-    db = store.open_database(get_settings().db_path)
-    try:
+    with job_db() as db:
         return notifications.deliver(db, email_id)
-    finally:
-        db.conn.close()
 
 
 @huey.periodic_task(crontab(minute="*/5"))
 def resume_stalled_emails() -> int:
     """Every five minutes: queue again the emails whose wake-up call was lost."""
-    db = store.open_database(get_settings().db_path)
-    try:
+    with job_db() as db:
         resumed = notifications.resume_stalled(db)
-    finally:
-        db.conn.close()
     if resumed:
         log.warning("re-queued %d stalled email(s): %s", len(resumed), resumed)
     return len(resumed)

@@ -23,7 +23,7 @@ from huey import crontab
 
 from compass import health, logs, reconciler, store
 from compass.settings import get_settings
-from jobs import huey
+from jobs import huey, job_db
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +34,6 @@ _started = threading.Lock()
 _started_flag = False
 _stop = threading.Event()
 _task_started: dict[str, float] = {}
-
-
-def _open() -> Any:
-    return store.open_database(get_settings().db_path)
 
 
 def _queued_order_ids() -> set[int]:
@@ -52,13 +48,10 @@ def _queued_order_ids() -> set[int]:
 def reconcile(*, grace_seconds: float = reconciler.ORPHAN_GRACE_SECONDS) -> reconciler.Report:
     """Re-enqueue orphaned orders and send the overdue "still processing" emails."""
     report = reconciler.Report()
-    db = _open()
-    try:
+    with job_db() as db:
         report.requeued = reconciler.requeue_orphans(
             db, already_queued=_queued_order_ids(), grace_seconds=grace_seconds)
         report.still_processing = reconciler.send_still_processing(db)
-    finally:
-        db.conn.close()
     return report
 
 
@@ -72,11 +65,8 @@ def reconcile_orders() -> dict:
 @huey.periodic_task(crontab(minute="*/15"), priority=PRIORITY)
 def expire_abandoned_checkouts() -> list[str]:
     """Every 15 minutes: checkouts left unpaid for a day become `expired`."""
-    db = _open()
-    try:
+    with job_db() as db:
         return reconciler.expire_abandoned_checkouts(db)
-    finally:
-        db.conn.close()
 
 
 def send_daily_summary(day: dt.date) -> list[int]:
@@ -88,8 +78,7 @@ def send_daily_summary(day: dt.date) -> list[int]:
         log.warning("no ADMIN_EMAILS: daily summary not sent")
         return []
     since = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
-    db = _open()
-    try:
+    with job_db() as db:
         figures = insights.figures(db, since, since + dt.timedelta(days=1))
         attention = insights.attention_lines(db)
         queued = []
@@ -101,8 +90,6 @@ def send_daily_summary(day: dt.date) -> list[int]:
             if email_id is not None:
                 queued.append(email_id)
         return queued
-    finally:
-        db.conn.close()
 
 
 @huey.periodic_task(crontab(hour="6", minute="5"), priority=PRIORITY)
@@ -125,12 +112,9 @@ def _heartbeat_loop(path: Any) -> None:
 def _on_exit(path: Any) -> None:
     _stop.set()
     try:
-        db = _open()
-        try:
+        with job_db() as db:
             released = reconciler.release_process_leases(db, host=socket.gethostname(),
                                                          pid=os.getpid())
-        finally:
-            db.conn.close()
         if released:
             log.warning("shutting down: gave back the leases of %s", ", ".join(released))
         health.write_heartbeat(path, state="stopped")
@@ -151,11 +135,11 @@ def start_worker_process() -> None:
     threading.Thread(target=_heartbeat_loop, args=(path,), name="heartbeat",
                      daemon=True).start()
     atexit.register(_on_exit, path)
-    db = _open()
-    try:
+    # The schema is brought up to date once per worker process, before its first task;
+    # jobs then only connect (job_db).
+    with job_db() as db:
+        store.migrate(db)
         reconciler.release_dead_leases(db, host=socket.gethostname(), my_pid=os.getpid())
-    finally:
-        db.conn.close()
     # No task of this process is running yet: every unleased order is an orphan now.
     report = reconcile(grace_seconds=0)
     log.info("worker started; re-enqueued %d order(s)", len(report.requeued))
@@ -173,11 +157,8 @@ def _before_task(task: Any) -> None:
     _task_started[task.id] = time.perf_counter()
     context: dict[str, Any] = {"task": task.name, "task_id": task.id}
     if task.name.endswith("process_order") and task.args:
-        db = _open()
-        try:
+        with job_db() as db:
             order = store.orders.get(db, int(task.args[0]))
-        finally:
-            db.conn.close()
         if order:
             context |= {"order": order["public_id"], "order_number": order["order_number"]}
     logs.clear_contextvars()

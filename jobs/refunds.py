@@ -11,9 +11,9 @@ import logging
 
 from huey import crontab
 
-from compass import refunds, store
+from compass import refunds
 from compass.settings import get_settings
-from jobs import huey
+from jobs import huey, job_db
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +25,8 @@ class RefundPending(Exception):
 @huey.task(retries=5, retry_delay=60, retry_backoff=2, priority=15)
 def process_refund(refund_id: int) -> str:
     """Make the refund if it is approved and not made yet; raising makes huey retry."""
-    settings = get_settings()
-    db = store.open_database(settings.db_path)
-    try:
-        refund = asyncio.run(refunds.process(db, settings, refund_id))
-    finally:
-        db.conn.close()
+    with job_db() as db:
+        refund = asyncio.run(refunds.process(db, get_settings(), refund_id))
     if refund["status"] == "processing":
         raise RefundPending(f"refund {refund_id}: {refund['last_error']}")
     return refund["status"]
@@ -39,12 +35,8 @@ def process_refund(refund_id: int) -> str:
 @huey.periodic_task(crontab(minute="*/5"))
 def retry_stuck_refunds() -> int:
     """Every five minutes: finish approved refunds whose job was lost or whose process died."""
-    settings = get_settings()
-    db = store.open_database(settings.db_path)
-    try:
-        done = asyncio.run(refunds.retry_stuck(db, settings))
-    finally:
-        db.conn.close()
+    with job_db() as db:
+        done = asyncio.run(refunds.retry_stuck(db, get_settings()))
     if done:
         log.warning("retried %d stuck refund(s): %s", len(done),
                     [(r["id"], r["status"]) for r in done])

@@ -8,14 +8,13 @@ the sweep takes it over once it has gone quiet (the call ledger keeps what was p
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 
 from huey import crontab
 
 from compass import clock, revisions, store
 from compass.settings import get_settings
-from jobs import huey
+from jobs import huey, job_db
 
 log = logging.getLogger(__name__)
 
@@ -35,21 +34,15 @@ async def _run(db, revision_id: int) -> str:
 
 @huey.task(retries=3, retry_delay=120, priority=8)
 def revise_report(revision_id: int) -> str:
-    db = store.open_database(get_settings().db_path)
-    try:
+    with job_db() as db:
         return asyncio.run(_run(db, revision_id))
-    finally:
-        db.conn.close()
 
 
 @huey.periodic_task(crontab(minute="*/10"))
 def resume_stalled_revisions() -> int:
-    db = store.open_database(get_settings().db_path)
-    try:
-        stale = dt.datetime.now(dt.UTC) - revisions.STALE_AFTER
-        found = store.revisions.to_resume(db, stale_before=clock.iso(stale))
-    finally:
-        db.conn.close()
+    with job_db() as db:
+        found = store.revisions.to_resume(
+            db, stale_before=clock.iso(clock.now() - revisions.STALE_AFTER))
     for revision_id in found:
         revise_report(revision_id)
     return len(found)

@@ -214,7 +214,7 @@ def test_a_failed_order_is_refunded_without_being_asked(fake_stripe, stripe_env,
 
 def test_the_worker_failing_an_order_queues_its_refund(fake_stripe, stripe_env, db, queue):
     from compass.engine import EngineFailed
-    from jobs.tasks import run_order
+    from compass.processing import run_order
 
     order = paid_order(db, email=DANA, fake_stripe=fake_stripe, status="processing")
     db.execute("UPDATE orders SET status = 'paid' WHERE id = ?", [order["id"]])

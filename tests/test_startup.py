@@ -31,7 +31,7 @@ PROCESSES = {
 
 def _start(start: str) -> tuple[list[str], list[str]]:
     result = subprocess.run([sys.executable, "-c", f"{start}\n{REPORT}"], capture_output=True,
-                            text=True, timeout=120, check=True)
+                            text=True, timeout=300, check=True)
     hooks, provided = json.loads(result.stdout.strip().splitlines()[-1])
     return hooks, provided
 

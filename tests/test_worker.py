@@ -7,9 +7,8 @@ import datetime as dt
 
 import pytest
 
-from compass import clock, lifecycle, progress, store
+from compass import clock, lifecycle, processing, progress, store
 from compass.engine import EngineFailed
-from jobs import tasks
 from tests.test_lifecycle import new_order
 
 
@@ -46,7 +45,8 @@ class FakeEngine:
 
 
 def run(db, order_id, engine, **kwargs):
-    return asyncio.run(tasks.run_order(db, order_id, engine=engine, provider=object(), **kwargs))
+    return asyncio.run(processing.run_order(db, order_id, engine=engine, provider=object(),
+                                            **kwargs))
 
 
 def test_run_completes_the_order_with_result_progress_and_durations(db):
@@ -90,7 +90,7 @@ def test_progress_writes_are_throttled_but_phase_changes_always_land(db, monkeyp
     original = store.orders.write_progress
     monkeypatch.setattr(store.orders, "write_progress",
                         lambda *a, **k: writes.append(k["phase"]) or original(*a, **k))
-    writer = tasks.ProgressWriter(db, order["id"], "me")
+    writer = processing.ProgressWriter(db, order["id"], "me")
     for percent in range(18, 70):
         writer(percent, "sample", "samples")
     writer(70, "vote", "voting")
@@ -114,7 +114,7 @@ def test_engine_failure_fails_the_order_with_the_reason(db):
 def test_unreachable_model_is_retried_while_retries_remain_then_fails(db):
     order = paid_order(db)
     down = EngineFailed("the model API did not answer", retryable=True)
-    with pytest.raises(tasks.RetryLater):
+    with pytest.raises(processing.RetryLater):
         run(db, order["id"], FakeEngine(fail=down), can_retry=True)
     waiting = store.orders.get(db, order["id"])
     assert waiting["status"] == "processing" and waiting["lease_owner"] is None
@@ -158,8 +158,8 @@ def test_two_workers_racing_on_one_order_run_it_once(db, tmp_path):
     async def both():
         first, second = store.connect(path), store.connect(path)
         return await asyncio.gather(
-            tasks.run_order(first, order["id"], engine=engine, provider=object(), owner="a"),
-            tasks.run_order(second, order["id"], engine=engine, provider=object(), owner="b"))
+            processing.run_order(first, order["id"], engine=engine, provider=object(), owner="a"),
+            processing.run_order(second, order["id"], engine=engine, provider=object(), owner="b"))
 
     outcomes = asyncio.run(both())
     assert sorted(outcomes) == ["completed", "leased_elsewhere"]

@@ -8,12 +8,11 @@ import json
 import uuid
 from pathlib import Path
 
-from compass import lifecycle, notifications, payments, queue, store
+from compass import lifecycle, notifications, payments, processing, queue, store
 from compass.engine import run_engine
 from compass.engine.offline import OfflineProvider
 from compass.intake import OrderInput
 from compass.tiers import get_tier
-from jobs import tasks
 
 ROOT = Path(__file__).resolve().parents[2]
 ANSWERS = json.loads((ROOT / "examples" / "dental-clinic.json").read_text())
@@ -49,7 +48,7 @@ def complete_with(db, order: dict, result: dict) -> dict:
     async def engine(order_input, tier, **kwargs):
         return result
 
-    outcome = asyncio.run(tasks.run_order(db, order["id"], engine=engine, provider=object()))
+    outcome = asyncio.run(processing.run_order(db, order["id"], engine=engine, provider=object()))
     assert outcome == "completed", outcome
     return store.orders.get(db, order["id"])
 

@@ -1,0 +1,192 @@
+"""Processing a paid order: lease it, run the engine with live progress, store the result.
+
+Everything durable is in the orders table: a worker that dies mid-run leaves a lease that
+expires, and the order can be taken again (the engine resumes from its call ledger, so the
+model calls already paid for are not repeated). jobs/tasks.py is the huey task that calls
+`run_order`; refunds and revisions keep theirs in compass/ the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import secrets
+import socket
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import sqlite_utils
+
+from compass import clock, documents, lifecycle, store
+from compass.engine import EngineFailed, run_engine
+from compass.engine.provider import build_provider
+from compass.progress import PHASES
+from compass.settings import get_settings
+from compass.tiers import get_tier
+
+log = logging.getLogger(__name__)
+
+LEASE_SECONDS = 300
+HEARTBEAT_SECONDS = 60
+# Progress is written at most this often unless the phase changes (which is always written).
+MIN_WRITE_INTERVAL = 0.5
+
+Engine = Callable[..., Awaitable[dict]]
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+class ProgressWriter:
+    """The engine's progress callback: throttled writes to the order, phase timings kept."""
+
+    def __init__(self, db: sqlite_utils.Database, order_id: int, owner: str):
+        self.db, self.order_id, self.owner = db, order_id, owner
+        self.phase: str | None = None
+        self.phase_started = time.monotonic()
+        self.phase_started_iso = clock.now_iso()
+        self.durations: dict[str, float] = {}
+        self.last_write = 0.0
+        self.last_percent = -1
+        self.lease_lost = False
+
+    def __call__(self, percent: int, phase: str, label: str) -> None:
+        now = time.monotonic()
+        changed = phase != self.phase
+        if changed:
+            if self.phase is not None:
+                self._close_phase(now)
+            self.phase, self.phase_started, self.phase_started_iso = phase, now, clock.now_iso()
+        elif percent == self.last_percent or now - self.last_write < MIN_WRITE_INTERVAL:
+            return
+        self.last_write, self.last_percent = now, percent
+        # One short autocommit UPDATE: never holds the write lock across engine work.
+        written = store.orders.write_progress(
+            self.db, self.order_id, self.owner, percent=max(0, min(100, percent)),
+            phase=phase, label=label[:200], phase_started_at=self.phase_started_iso,
+            lease_expires_at=clock.iso_in(LEASE_SECONDS))
+        if not written and not self.lease_lost:
+            self.lease_lost = True
+            log.warning("order %s: lost the lease while running", self.order_id)
+
+    def _close_phase(self, now: float) -> None:
+        if self.phase in PHASES:
+            self.durations[self.phase] = self.durations.get(self.phase, 0.0) + (
+                now - self.phase_started)
+
+    def finish(self) -> dict[str, float]:
+        self._close_phase(time.monotonic())
+        self.phase = None
+        return self.durations
+
+
+async def _heartbeat(db: sqlite_utils.Database, order_id: int, owner: str) -> None:
+    # Keeps the lease alive through long model calls that report no progress.
+    while True:
+        await asyncio.sleep(HEARTBEAT_SECONDS)
+        store.orders.take_lease(db, order_id, owner, now=clock.now_iso(),
+                                expires_at=clock.iso_in(LEASE_SECONDS))
+
+
+class RetryLater(Exception):
+    """The engine could not reach the model; the order should be tried again later."""
+
+
+async def run_order(db: sqlite_utils.Database, order_id: int, *, engine: Engine | None = None,
+                    provider: Any = None, owner: str | None = None,
+                    can_retry: bool = False) -> str:
+    """Process one order to completed or failed. Returns what happened, for logs and tests."""
+    # Everything that could fail to load is resolved before the lease is taken, so a broken
+    # install cannot strand a leased order in `processing`.
+    engine = engine or run_engine
+    own_provider = provider is None
+    if own_provider:
+        provider = build_provider(get_settings())
+    try:
+        return await _run_leased(db, order_id, engine=engine, provider=provider,
+                                 owner=owner or worker_id(), can_retry=can_retry)
+    finally:
+        if own_provider:
+            await provider.aclose()
+
+
+async def _run_leased(db: sqlite_utils.Database, order_id: int, *, engine: Engine,
+                      provider: Any, owner: str, can_retry: bool) -> str:
+    with store.transaction(db):
+        order = store.orders.get(db, order_id)
+        if order is None:
+            return "missing"
+        if order["status"] not in ("paid", "processing"):
+            return f"not_runnable:{order['status']}"
+        if not store.orders.take_lease(db, order_id, owner, now=clock.now_iso(),
+                                       expires_at=clock.iso_in(LEASE_SECONDS)):
+            return "leased_elsewhere"
+        if order["status"] == "paid":
+            order = lifecycle.transition(db, order_id, "processing", reason=f"worker {owner}")
+    tier = get_tier(order["tier"])
+    writer = ProgressWriter(db, order_id, owner)
+    heartbeat = asyncio.create_task(_heartbeat(db, order_id, owner))
+    try:
+        result = await engine(
+            lifecycle.order_input_of(order), tier, provider=provider, db=db,
+            # Stable per order: a re-run after a crash resumes from the call ledger.
+            run_id=f"order-{order['public_id']}", order_id=order_id, progress=writer,
+            model=get_settings().model_for(tier.name))
+    except EngineFailed as exc:
+        reason = getattr(exc, "reason", str(exc))
+        if can_retry and getattr(exc, "retryable", False):
+            # The model was unreachable, not the report bad: keep the order and try again
+            # (the call ledger keeps what already succeeded).
+            with store.transaction(db):
+                store.orders.release_lease(db, order_id, owner)
+            log.warning("order %s: %s; will retry", order["order_number"], reason)
+            raise RetryLater(reason) from exc
+        with store.transaction(db):
+            if _still_ours(db, order_id, owner):
+                lifecycle.transition(db, order_id, "failed", reason=reason[:500],
+                                     fields={"failure_reason": reason[:2000],
+                                             "lease_owner": None, "lease_expires_at": None})
+        log.warning("order %s failed: %s", order["order_number"], reason)
+        return "failed"
+    except BaseException:
+        # A bug or a crash: give the lease back so a retry (huey's, or the reconciler's) can run.
+        with store.transaction(db):
+            store.orders.release_lease(db, order_id, owner)
+        raise
+    finally:
+        heartbeat.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await heartbeat
+    durations = writer.finish()
+    _store_report_pdf(db, order, result)
+    with store.transaction(db):
+        if not _still_ours(db, order_id, owner):
+            log.error("order %s finished but its lease was taken over", order["order_number"])
+            return "lease_lost"
+        lifecycle.transition(db, order_id, "completed", reason="report ready", fields={
+            "result_json": json.dumps(result), "progress_percent": 100, "phase": "done",
+            "phase_label": "Your report is ready", "lease_owner": None, "lease_expires_at": None,
+        })
+        store.orders.insert_phase_durations(db, order_id, tier.name, durations)
+    log.info("order %s completed", order["order_number"])
+    return "completed"
+
+
+def _store_report_pdf(db: sqlite_utils.Database, order: dict, result: dict) -> None:
+    """Render the report's PDF once, before the order is completed, so the report-ready
+    email and the download find it stored. A PDF that cannot be made does not hold the
+    report back: the email job tries again, and the browser version needs none."""
+    try:
+        documents.store_report_pdf(db, order, get_settings(), result=result)
+    except Exception:
+        log.exception("order %s: could not render the report PDF", order["order_number"])
+
+
+def _still_ours(db: sqlite_utils.Database, order_id: int, owner: str) -> bool:
+    current = store.orders.get(db, order_id)
+    return bool(current and current["status"] == "processing" and current["lease_owner"] == owner)
