@@ -60,13 +60,9 @@ class AccountError(ValueError):
 
 # -- small pieces ---------------------------------------------------------------------------
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 
-def _parse(iso: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
 
 
 def new_token() -> str:
@@ -147,7 +143,7 @@ def prepare_login_email(db: sqlite_utils.Database, settings: Settings, email: st
     """A sign-in link for a customer or an admin, sending nothing (support passes it on);
     for anyone else the invitation they would be sent, with no link."""
     with store.transaction(db):
-        message, _ = _login_message(db, settings, email, next_path, now or _now())
+        message, _ = _login_message(db, settings, email, next_path, now or clock.now())
     return message
 
 
@@ -162,7 +158,7 @@ def send_login_email(db: sqlite_utils.Database, settings: Settings, email: str, 
     """
     base = settings.BASE_URL.rstrip("/")
     with store.transaction(db):
-        message, token = _login_message(db, settings, email, next_path, now or _now())
+        message, token = _login_message(db, settings, email, next_path, now or clock.now())
         if token is None:
             notifications.queue_account_email(
                 db, kind="login_invitation", to=email, key=secrets.token_hex(12),
@@ -194,7 +190,7 @@ def _redeem(db: sqlite_utils.Database, token: str, purpose: LinkPurpose,
         raise LinkRejected("invalid")
     if row["used_at"] is not None:
         raise LinkRejected("used")
-    if _parse(row["expires_at"]) <= now:
+    if clock.parse(row["expires_at"]) <= now:
         raise LinkRejected("expired")
     if not store.customers.use_login_token(db, row["id"], clock.iso(now)):
         raise LinkRejected("used")
@@ -211,7 +207,7 @@ class NewSession:
 def sign_in_with_link(db: sqlite_utils.Database, settings: Settings, token: str, *,
                       now: dt.datetime | None = None) -> NewSession:
     """Use a sign-in link and open a session, or raise LinkRejected."""
-    now = now or _now()
+    now = now or clock.now()
     with store.transaction(db):
         row = _redeem(db, token, "login", now)
         customer = (store.customers.get(db, row["customer_id"]) if row["customer_id"]
@@ -256,11 +252,11 @@ class Principal:
 def session_principal(db: sqlite_utils.Database, settings: Settings, token: str, *,
                       now: dt.datetime | None = None) -> Principal | None:
     """The signed-in person for a session token, sliding its expiry; None when not live."""
-    now = now or _now()
+    now = now or clock.now()
     row = store.customers.get_session(db, token_hash(token))
-    if row is None or row["revoked_at"] is not None or _parse(row["expires_at"]) <= now:
+    if row is None or row["revoked_at"] is not None or clock.parse(row["expires_at"]) <= now:
         return None
-    if now - _parse(row["last_seen_at"]) >= SESSION_TOUCH_INTERVAL:
+    if now - clock.parse(row["last_seen_at"]) >= SESSION_TOUCH_INTERVAL:
         with store.transaction(db):
             store.customers.touch_session(db, row["id"], now=clock.iso(now),
                                           expires_at=clock.iso(now + SESSION_IDLE_LIFETIME))
@@ -331,7 +327,7 @@ def update_profile(db: sqlite_utils.Database, customer_id: int, profile: dict[st
 def request_email_change(db: sqlite_utils.Database, settings: Settings, customer: dict,
                          new_email: str, *, now: dt.datetime | None = None) -> AccountEmail:
     """Queue a confirmation link to the new address; nothing changes until it is followed."""
-    now = now or _now()
+    now = now or clock.now()
     if new_email == customer["email"]:
         raise AccountError("That is already your email address.")
     with store.transaction(db):
@@ -349,7 +345,7 @@ def request_email_change(db: sqlite_utils.Database, settings: Settings, customer
 def confirm_email_change(db: sqlite_utils.Database, token: str, *,
                          now: dt.datetime | None = None) -> str:
     """Follow the new address's confirmation link; the new email, or LinkRejected."""
-    now = now or _now()
+    now = now or clock.now()
     with store.transaction(db):
         row = _redeem(db, token, "email_change", now)
         customer = store.customers.get(db, row["customer_id"]) if row["customer_id"] else None
@@ -386,7 +382,7 @@ def delete_account(db: sqlite_utils.Database, settings: Settings, customer: dict
     Refuses (AccountError) while an order is being produced or a refund is under way, so
     nothing paid for is lost half-way.
     """
-    now = now or _now()
+    now = now or clock.now()
     with store.transaction(db):
         orders = store.orders.for_customer(db, customer["id"])
         if any(o["status"] in _BLOCKING_STATUSES for o in orders):

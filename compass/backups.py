@@ -25,7 +25,7 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from compass import store
+from compass import clock, store
 from compass.settings import Settings
 
 DATABASES = ("compass.db", "queue.db")
@@ -93,16 +93,6 @@ def _run(args: list[str], env: dict[str, str]) -> str:
     return done.stdout
 
 
-def _parse_time(value: str | None) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
 @dataclass
 class TableCheck:
     table: str
@@ -139,7 +129,7 @@ def verify_database(db_path: Path, *, config: Path, env: dict[str, str], workdir
                     max_lag: float = DEFAULT_MAX_LAG_SECONDS,
                     now: dt.datetime | None = None) -> DatabaseReport:
     """Restore one database's replica into `workdir` and compare it with the live file."""
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or clock.now()
     report = DatabaseReport(database=str(db_path))
     binary = litestream_binary()
     restored = workdir / db_path.name
@@ -158,7 +148,7 @@ def verify_database(db_path: Path, *, config: Path, env: dict[str, str], workdir
     try:
         files = json.loads(_run([binary, "ltx", "-config", str(config), "-json", "-level",
                                  "all", str(db_path)], env) or "[]")
-        stamps = [t for t in (_parse_time(f.get("timestamp")) for f in files or []) if t]
+        stamps = [t for t in (clock.parse_or_none(f.get("timestamp")) for f in files or []) if t]
         if stamps:
             newest = max(stamps)
             report.newest_replica_file_at = newest.isoformat().replace("+00:00", "Z")
@@ -198,7 +188,7 @@ def verify_database(db_path: Path, *, config: Path, env: dict[str, str], workdir
             for column, live_value in live_newest.items():
                 theirs = replica_newest.get(column)
                 if live_value and (theirs is None or live_value > theirs):
-                    missing_since = _parse_time(
+                    missing_since = clock.parse_or_none(
                         store.files.oldest_missing_write(live, table, column, theirs))
                     if missing_since:
                         lag = max(lag, (now - missing_since).total_seconds())

@@ -113,7 +113,7 @@ def figures(db: sqlite_utils.Database, since: dt.datetime, until: dt.datetime) -
 
 def last_days(db: sqlite_utils.Database, days: int, *, now: dt.datetime | None = None
               ) -> Figures:
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or clock.now()
     return figures(db, now - dt.timedelta(days=days), now)
 
 
@@ -128,7 +128,7 @@ class DayPoint:
 def daily_series(db: sqlite_utils.Database, days: int, *, now: dt.datetime | None = None
                  ) -> list[DayPoint]:
     """One point per UTC day, oldest first, zeros included (a chart needs the gaps)."""
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or clock.now()
     first = (now - dt.timedelta(days=days - 1)).date()
     points = {(first + dt.timedelta(days=i)).isoformat(): DayPoint(
         (first + dt.timedelta(days=i)).isoformat(), 0, 0, 0.0) for i in range(days)}

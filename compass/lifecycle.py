@@ -14,7 +14,6 @@ starts; nothing else needs to know where transitions happen.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import secrets
@@ -94,7 +93,7 @@ def create_order(db: sqlite_utils.Database, order_input: OrderInput, tier: Tier)
         )
         order_id = store.orders.insert(
             db, public_id=new_public_id(),
-            order_number=store.orders.next_order_number(db, dt.datetime.now(dt.UTC).year),
+            order_number=store.orders.next_order_number(db, clock.now().year),
             customer_id=customer_id, tier=tier.name, amount_cents=tier.price_cents,
             currency="usd", input_json=order_input.model_dump_json(),
         )

@@ -12,7 +12,6 @@ plain text when TLS was asked for), and logs in when SMTP_USER is set. Without S
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import smtplib
 import ssl
@@ -22,7 +21,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from pathlib import Path
 
-from compass import files, templating
+from compass import clock, files, templating
 from compass.settings import Settings
 
 SMTP_TIMEOUT_SECONDS = 30
@@ -170,7 +169,7 @@ def send(message: EmailMessage, settings: Settings, *, kind: str, reference: str
 
 
 def write_outbox(message: EmailMessage, outbox: Path, *, kind: str, reference: str) -> Path:
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = clock.now().strftime("%Y%m%dT%H%M%S%fZ")
     safe = re.sub(r"[^A-Za-z0-9-]", "-", reference)[:60] or "none"
     path = outbox / f"{stamp}-{kind}-{safe}.eml"
     files.write_atomically(path, bytes(message))

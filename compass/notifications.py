@@ -232,12 +232,8 @@ def build_message(db: sqlite_utils.Database, row: dict, settings: Settings):
 
 
 def _due_label(order: dict) -> str:
-    paid = order.get("paid_at")
-    if not paid:
-        return ""
-    try:
-        moment = dt.datetime.fromisoformat(paid.replace("Z", "+00:00"))
-    except ValueError:
+    moment = clock.parse_or_none(order.get("paid_at"))
+    if moment is None:
         return ""
     due = moment + dt.timedelta(hours=get_tier(order["tier"]).delivery_hours)
     return due.strftime("%d %b %Y, %H:%M UTC")
@@ -246,7 +242,7 @@ def _due_label(order: dict) -> str:
 # -- delivering -------------------------------------------------------------------------------
 
 def _iso_ago(seconds: float) -> str:
-    return clock.iso(dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds))
+    return clock.iso(clock.now() - dt.timedelta(seconds=seconds))
 
 
 def deliver(db: sqlite_utils.Database, email_id: int, settings: Settings | None = None) -> str:

@@ -7,7 +7,7 @@ import time
 
 import sqlite_utils
 
-from compass import store
+from compass import clock, store
 
 # The engine's phases in the order they run (see compass.engine's progress callback).
 PHASES: tuple[str, ...] = ("rewrite", "research", "sample", "vote", "grouper", "proposal",
@@ -74,8 +74,6 @@ _RECHECK_SECONDS = 1.0
 _cache: dict[tuple[int, str], tuple[int, dict[str, float], float]] = {}
 
 
-def _parse(value: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def _format(moment: dt.datetime) -> str:
@@ -87,10 +85,10 @@ def estimated_completion(db: sqlite_utils.Database, order: dict,
     """ISO-8601 UTC time the report should be ready; None when it never will be or is unpaid."""
     status = order["status"]
     if status == "completed":
-        return _format(_parse(order["completed_at"])) if order.get("completed_at") else None
+        return _format(clock.parse(order["completed_at"])) if order.get("completed_at") else None
     if status not in ("paid", "processing"):
         return None
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or clock.now()
     estimates = phase_estimates(db, order["tier"])
     phase = order.get("phase")
     if status == "paid" or phase not in estimates:
@@ -99,7 +97,7 @@ def estimated_completion(db: sqlite_utils.Database, order: dict,
         index = PHASES.index(phase)
         elapsed = 0.0
         if order.get("phase_started_at"):
-            elapsed = (now - _parse(order["phase_started_at"])).total_seconds()
+            elapsed = (now - clock.parse(order["phase_started_at"])).total_seconds()
         remaining = max(0.0, estimates[phase] - elapsed) + sum(
             estimates[p] for p in PHASES[index + 1:])
     return _format(now + dt.timedelta(seconds=remaining))

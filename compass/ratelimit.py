@@ -24,7 +24,7 @@ ORDERS_PER_IP = Limit("orders_per_ip", 5, dt.timedelta(hours=1))
 def allowed(db: sqlite_utils.Database, limit: Limit, key: str,
             now: dt.datetime | None = None) -> bool:
     """True when `key` has room for one more hit in the window (read-only)."""
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or clock.now()
     return store.ratelimit.count_hits(db, limit.bucket, key, clock.iso(now - limit.window)) \
         < limit.max_hits
 
@@ -32,7 +32,7 @@ def allowed(db: sqlite_utils.Database, limit: Limit, key: str,
 def hit(db: sqlite_utils.Database, limit: Limit, key: str,
         now: dt.datetime | None = None) -> bool:
     """Count one hit if there is room and say whether there was, atomically across processes."""
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or clock.now()
     since = clock.iso(now - limit.window)
     with store.transaction(db):
         if store.ratelimit.count_hits(db, limit.bucket, key, since) >= limit.max_hits:

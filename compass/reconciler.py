@@ -37,8 +37,6 @@ ABANDONED_CHECKOUT_HOURS = 24
 
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 @dataclass
@@ -59,7 +57,7 @@ def orphaned_orders(db: sqlite_utils.Database, *, now: dt.datetime | None = None
     paid and never started; processing whose lease expired (its worker died); processing
     with no lease (given back at shutdown or after a crash) — each quiet for `grace_seconds`.
     """
-    now = now or _now()
+    now = now or clock.now()
     return store.orders.orphaned(
         db, now=clock.iso(now), quiet_since=clock.iso(now - dt.timedelta(seconds=grace_seconds)))
 
@@ -88,7 +86,7 @@ def expire_abandoned_checkouts(db: sqlite_utils.Database, *, now: dt.datetime | 
     An order whose checkout was retried counts from its newest session; one with a
     payment that is processing (a bank debit) or succeeded is left to the webhook.
     """
-    before = clock.iso((now or _now()) - dt.timedelta(hours=after_hours))
+    before = clock.iso((now or clock.now()) - dt.timedelta(hours=after_hours))
     rows = store.orders.abandoned_checkouts(db, before=before)
     expired = []
     for row in rows:
@@ -105,7 +103,7 @@ def expire_abandoned_checkouts(db: sqlite_utils.Database, *, now: dt.datetime | 
 
 def overdue_half_way(db: sqlite_utils.Database, *, now: dt.datetime | None = None) -> list[dict]:
     """Paid orders not delivered after half their tier's delivery time, not yet told so."""
-    now = now or _now()
+    now = now or clock.now()
     found: list[dict] = []
     for tier in TIERS.values():
         cutoff = clock.iso(now - dt.timedelta(hours=tier.delivery_hours / 2))

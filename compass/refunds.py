@@ -152,18 +152,14 @@ class Rule:
     detail: str
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 
-def _parse(iso: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
 
 
 def approval_rules(order: dict, *, earlier_refunds: int, now: dt.datetime) -> list[Rule]:
     """The three automatic-approval rules, each with what was found."""
-    paid_at = _parse(order["paid_at"]) if order.get("paid_at") else None
+    paid_at = clock.parse(order["paid_at"]) if order.get("paid_at") else None
     age = (now - paid_at) if paid_at else None
     downloads = int(order.get("downloads_count") or 0)
     days = age.total_seconds() / 86400 if age is not None else None
@@ -212,7 +208,7 @@ class Eligibility:
 
 def eligibility(db: sqlite_utils.Database, order: dict, *,
                 now: dt.datetime | None = None) -> Eligibility:
-    now = now or _now()
+    now = now or clock.now()
     rules = approval_rules(order, now=now, earlier_refunds=store.refunds.count_for_customer(
         db, order["customer_id"], other_than_order=order["id"]) if order["customer_id"] else 0)
     status = order["status"]
@@ -243,7 +239,7 @@ def request_refund(db: sqlite_utils.Database, order_id: int, *, customer_id: int
     Idempotent: a second request for the same order (a double-submitted form) returns the
     refund already recorded. Raises RefundNotAllowed with a message for the customer.
     """
-    now = now or _now()
+    now = now or clock.now()
     reason = reason.strip()[:REASON_MAX]
     with store.transaction(db):
         order = store.orders.get(db, order_id)
@@ -260,7 +256,7 @@ def request_refund(db: sqlite_utils.Database, order_id: int, *, customer_id: int
             raise RefundNotAllowed("We could not find the payment for this order. Please write "
                                    "to us and we will sort it out.")
         automatic = verdict.automatic
-        paid_at = _parse(order["paid_at"]) if order.get("paid_at") else None
+        paid_at = clock.parse(order["paid_at"]) if order.get("paid_at") else None
         refund_id = store.refunds.insert(
             db, order_id=order_id, payment_id=payment["id"], customer_id=customer_id,
             kind="customer_request", status="processing" if automatic else "pending_review",
@@ -296,7 +292,7 @@ def refund_failed_order(db: sqlite_utils.Database, order: dict, from_status: str
     if payment is None:
         log.error("order %s failed but has no payment to refund", order["order_number"])
         return
-    now = _now()
+    now = clock.now()
     refund_id = store.refunds.insert(
         db, order_id=order["id"], payment_id=payment["id"], customer_id=order["customer_id"],
         kind="processing_failed", status="processing", amount_cents=payment["amount_cents"],
@@ -627,7 +623,7 @@ def record_refund_update(db: sqlite_utils.Database, made: dict) -> tuple[str, in
 async def retry_stuck(db: sqlite_utils.Database, settings: Settings, *,
                       now: dt.datetime | None = None) -> list[dict]:
     """Finish approved refunds nobody is working on (the reconciler calls this)."""
-    now = now or _now()
+    now = now or clock.now()
     done = []
     for refund_id in store.refunds.to_retry(db, attempted_before=clock.iso(now - RETRY_AFTER)):
         try:

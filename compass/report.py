@@ -8,11 +8,11 @@ Nothing here knows about HTTP.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Any
 
+from compass import clock
 from compass.tiers import get_tier
 
 FEASIBILITY_LABELS = {"simple": "Simple", "moderate": "Moderate", "advanced": "Advanced"}
@@ -136,17 +136,8 @@ def pdf_filename(order_number: str) -> str:
 
 def date_label(iso: str | None) -> str:
     """'21 November 2026' from a stored UTC ISO time (today when there is none)."""
-    moment = _parse_iso(iso) or dt.datetime.now(dt.UTC)
+    moment = clock.parse_or_none(iso) or clock.now()
     return f"{moment.day} {moment:%B %Y}"
-
-
-def _parse_iso(iso: str | None) -> dt.datetime | None:
-    if not iso:
-        return None
-    try:
-        return dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def _text(value: Any) -> str:
@@ -215,7 +206,7 @@ def build_report(order: dict, result: dict, *, base_url: str) -> Report:
         tier_label=tier.label,
         workflow_count=len(workflows),
         date_label=date_label(when),
-        date_iso=(_parse_iso(when) or dt.datetime.now(dt.UTC)).date().isoformat(),
+        date_iso=(clock.parse_or_none(when) or clock.now()).date().isoformat(),
         offline=bool(result.get("offline")),
         model=_text(result.get("model")),
         summary_paragraphs=[p.strip() for p in summary.split("\n") if p.strip()],

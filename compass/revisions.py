@@ -114,7 +114,7 @@ async def run_revision(db: sqlite_utils.Database, revision_id: int, *, provider:
         reviser = revise_proposal
     from compass.engine import EngineFailed
 
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or clock.now()
     with store.transaction(db):
         revision = store.revisions.get(db, revision_id)
         if revision is None:

@@ -21,7 +21,7 @@ from typing import Any
 
 from huey import crontab
 
-from compass import health, logs, reconciler, store
+from compass import clock, health, logs, reconciler, store
 from compass.settings import get_settings
 from jobs import huey, job_db
 
@@ -95,7 +95,7 @@ def send_daily_summary(day: dt.date) -> list[int]:
 @huey.periodic_task(crontab(hour="6", minute="5"), priority=PRIORITY)
 def daily_summary() -> int:
     """06:05 UTC: yesterday's figures and what needs attention, to the admins."""
-    yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    yesterday = clock.now().date() - dt.timedelta(days=1)
     return len(send_daily_summary(yesterday))
 
 

@@ -9,7 +9,6 @@ it produced is shown on the order page after a redirect.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
@@ -18,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from structlog.contextvars import bound_contextvars
 
-from compass import insights, operations, queue, store
+from compass import clock, insights, operations, queue, store
 from compass.web.common import csrf_failed, csrf_valid, not_found, render, state
 
 WINDOWS = (7, 30, 90)
@@ -89,7 +88,7 @@ def _days(request: Request) -> int:
 async def dashboard(request: Request) -> Response:
     db = state(request).db
     days = _days(request)
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     figures = insights.last_days(db, days, now=now)
     series = insights.daily_series(db, days, now=now)
     charts = {
