@@ -113,6 +113,7 @@ run: $(RUN_STAMP) $(VENDOR)
 
 test: $(DEV_STAMP) $(VENDOR)
 	$(BIN)/ruff check .
+	$(BIN)/mypy compass jobs
 	$(BIN)/pytest -q -n 2
 
 lint: $(DEV_STAMP)

@@ -139,6 +139,7 @@ def check_templates(directory: Path | None = None) -> Check:
             return Check("templates", False, f"missing: {', '.join(missing[:3])}{more}")
         for name in names:
             # Pages use the web's filters, unknown here: parsing finds their syntax errors.
+            assert documents.loader is not None
             source, filename, _ = documents.loader.get_source(documents, name)
             documents.parse(source, name, filename)
         for name in DOCUMENT_TEMPLATES:

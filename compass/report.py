@@ -140,6 +140,11 @@ def date_label(iso: str | None) -> str:
     return f"{moment.day} {moment:%B %Y}"
 
 
+def _mapping(value: Any) -> dict:
+    """The value when the model's JSON has an object here, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
 def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
@@ -179,13 +184,13 @@ def build_report(order: dict, result: dict, *, base_url: str) -> Report:
     tier = get_tier(order["tier"])
     base = base_url.rstrip("/")
     public_id = order["public_id"]
-    company = result.get("company") if isinstance(result.get("company"), dict) else {}
+    company = _mapping(result.get("company"))
     consensus = _consensus(result.get("consensus") or {})
     ordered = sorted(raw_workflows, key=lambda w: _int(w.get("rank"), 10_000))
     stage_of = _stage_names(result.get("roadmap") or {})
     workflows = [_workflow(item, rank, consensus.samples, stage_of)
                  for rank, item in enumerate(ordered, start=1)]
-    proposal = result.get("proposal") if isinstance(result.get("proposal"), dict) else {}
+    proposal = _mapping(result.get("proposal"))
     summary = _text(proposal.get("executive_summary"))
     domains = sorted({w.domain_label for w in workflows if w.domain_label})
     when = order.get("completed_at") or result.get("generated_at")

@@ -46,9 +46,9 @@ from jobs import emails, reconciler, refunds, revisions, tasks  # noqa: E402
 # point (pyproject.toml), which is how the web process and the CLI find it.
 IMPLEMENTATIONS: dict[str, Callable[..., object]] = {
     "process_order": tasks.enqueue_order,
-    "send_email": emails.send_email,
-    "process_refund": refunds.process_refund,
-    "revise_report": revisions.revise_report,
+    "send_email": emails.enqueue_email,
+    "process_refund": refunds.enqueue_refund,
+    "revise_report": revisions.enqueue_revision,
 }
 queue.provide(IMPLEMENTATIONS)
 startup.start_process()

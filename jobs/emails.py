@@ -39,3 +39,7 @@ def resume_stalled_emails() -> int:
         log.warning("re-queued %d stalled email(s): %s", len(resumed), resumed)
     return len(resumed)
 
+
+def enqueue_email(item_id: int) -> None:
+    """Put the email's send job on the queue (emails go before report processing)."""
+    send_email(item_id)

@@ -42,3 +42,7 @@ def retry_stuck_refunds() -> int:
                     [(r["id"], r["status"]) for r in done])
     return len(done)
 
+
+def enqueue_refund(item_id: int) -> None:
+    """Put the refund's job on the queue."""
+    process_refund(item_id)

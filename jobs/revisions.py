@@ -47,3 +47,7 @@ def resume_stalled_revisions() -> int:
         revise_report(revision_id)
     return len(found)
 
+
+def enqueue_revision(item_id: int) -> None:
+    """Put the revision's job on the queue."""
+    revise_report(item_id)

@@ -226,9 +226,9 @@ def _parse_lexicon(text: str) -> tuple[Lookup, Lookup]:
     for filler in STOPWORDS:
         if "_" in filler:
             table[tuple(filler.split("_"))] = set()
-    words = {key: tuple(sorted(v)) for key, v in table.items() if len(key) == 1}
-    phrases = {key: tuple(sorted(v)) for key, v in table.items() if len(key) > 1}
-    return words, phrases
+    singles: Lookup = {key: tuple(sorted(v)) for key, v in table.items() if len(key) == 1}
+    phrases: Lookup = {key: tuple(sorted(v)) for key, v in table.items() if len(key) > 1}
+    return singles, phrases
 
 
 _WORDS, _PHRASES = _parse_lexicon(LEXICON)
@@ -382,7 +382,7 @@ class Cluster:
             ]
             best = dict(workflows[closeness.index(max(closeness))])
         best["impact"] = _median_rounded(int(w.get("impact", 3)) for w in workflows)
-        ranks = sorted(FEASIBILITY_RANK.get(w.get("feasibility"), 1) for w in workflows)
+        ranks = sorted(FEASIBILITY_RANK.get(w.get("feasibility") or "", 1) for w in workflows)
         # Upper median: when the analysts split, assume the harder build.
         best["feasibility"] = next(
             name for name, rank in FEASIBILITY_RANK.items() if rank == ranks[len(ranks) // 2]

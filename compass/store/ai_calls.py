@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 import sqlite_utils
 
 from compass.clock import now_iso
+from compass.store.sqlite import inserted_id
 
 
 @dataclass
@@ -38,7 +39,7 @@ def record(db: sqlite_utils.Database, call: AICall) -> int:
     columns = ", ".join(row)
     placeholders = ", ".join(f":{name}" for name in row)
     cursor = db.conn.execute(f"INSERT INTO ai_calls ({columns}) VALUES ({placeholders})", row)  # noqa: S608 - column names are ours
-    return int(cursor.lastrowid)
+    return inserted_id(cursor)
 
 
 def reusable_response(db: sqlite_utils.Database, run_id: str, request_hash: str,

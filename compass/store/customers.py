@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite_utils
 
 from compass.clock import now_iso
-from compass.store.sqlite import fetch_all, fetch_one
+from compass.store.sqlite import fetch_all, fetch_one, inserted_id
 
 
 def upsert(db: sqlite_utils.Database, *, email: str, name: str, company_name: str,
@@ -51,7 +51,7 @@ def insert_login_token(db: sqlite_utils.Database, *, token_hash: str, purpose: s
         " expires_at) VALUES (?, ?, ?, ?, ?, ?)",
         (token_hash, purpose, email, customer_id, created_at, expires_at),
     )
-    return int(cursor.lastrowid)
+    return inserted_id(cursor)
 
 
 def get_login_token(db: sqlite_utils.Database, token_hash: str) -> dict | None:
@@ -76,7 +76,7 @@ def insert_session(db: sqlite_utils.Database, *, token_hash: str, customer_id: i
         " expires_at) VALUES (?, ?, ?, ?, ?, ?)",
         (token_hash, customer_id, email, now, now, expires_at),
     )
-    return int(cursor.lastrowid)
+    return inserted_id(cursor)
 
 
 def get_session(db: sqlite_utils.Database, token_hash: str) -> dict | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite_utils
 
 from compass.clock import now_iso
-from compass.store.sqlite import fetch_one
+from compass.store.sqlite import fetch_one, inserted_id
 
 
 def insert(db: sqlite_utils.Database, *, order_id: int | None, kind: str,
@@ -21,7 +21,7 @@ def insert(db: sqlite_utils.Database, *, order_id: int | None, kind: str,
         " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT DO NOTHING",
         (order_id, kind, dedupe_key, to_address, subject, context_json, message_id, now, now),
     )
-    return int(cursor.lastrowid) if cursor.rowcount == 1 else None
+    return inserted_id(cursor) if cursor.rowcount == 1 else None
 
 
 def get(db: sqlite_utils.Database, email_id: int) -> dict | None:

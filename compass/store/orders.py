@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite_utils
 
 from compass.clock import now_iso
-from compass.store.sqlite import fetch_all, fetch_one
+from compass.store.sqlite import fetch_all, fetch_one, inserted_id
 
 
 def next_order_number(db: sqlite_utils.Database, year: int) -> str:
@@ -30,7 +30,7 @@ def insert(db: sqlite_utils.Database, *, public_id: str, order_number: str,
         " VALUES (?, ?, ?, ?, 'payment_pending', ?, ?, ?, ?, ?)",
         (public_id, order_number, customer_id, tier, amount_cents, currency, input_json, now, now),
     )
-    return int(cursor.lastrowid)
+    return inserted_id(cursor)
 
 
 def get(db: sqlite_utils.Database, order_id: int) -> dict | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite_utils
 
 from compass.clock import now_iso
-from compass.store.sqlite import fetch_one
+from compass.store.sqlite import fetch_one, inserted_id
 
 
 def insert(db: sqlite_utils.Database, *, order_id: int, provider: str,
@@ -20,7 +20,7 @@ def insert(db: sqlite_utils.Database, *, order_id: int, provider: str,
         (order_id, provider, checkout_session_id, checkout_url, amount_cents, currency,
          expires_at, now, now),
     )
-    return int(cursor.lastrowid)
+    return inserted_id(cursor)
 
 
 def by_session(db: sqlite_utils.Database, session_id: str) -> dict | None:

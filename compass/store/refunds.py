@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite_utils
 
 from compass.clock import now_iso
-from compass.store.sqlite import fetch_all, fetch_one
+from compass.store.sqlite import fetch_all, fetch_one, inserted_id
 
 
 def insert(db: sqlite_utils.Database, **fields: object) -> int:
@@ -15,7 +15,7 @@ def insert(db: sqlite_utils.Database, **fields: object) -> int:
     columns = ", ".join(row)
     placeholders = ", ".join(f":{name}" for name in row)
     cursor = db.conn.execute(f"INSERT INTO refunds ({columns}) VALUES ({placeholders})", row)  # noqa: S608 - column names are ours
-    return int(cursor.lastrowid)
+    return inserted_id(cursor)
 
 
 def get(db: sqlite_utils.Database, refund_id: int) -> dict | None:

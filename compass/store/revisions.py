@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite_utils
 
 from compass.clock import now_iso
-from compass.store.sqlite import fetch_all, fetch_one
+from compass.store.sqlite import fetch_all, fetch_one, inserted_id
 
 
 def insert(db: sqlite_utils.Database, *, order_id: int, number: int, notes: str,
@@ -16,7 +16,7 @@ def insert(db: sqlite_utils.Database, *, order_id: int, number: int, notes: str,
         "INSERT INTO revisions (order_id, number, notes, status, base_result_json, requested_at,"
         " updated_at) VALUES (?, ?, ?, 'queued', ?, ?, ?)",
         (order_id, number, notes, base_result_json, now, now))
-    return int(cursor.lastrowid)
+    return inserted_id(cursor)
 
 
 def get(db: sqlite_utils.Database, revision_id: int) -> dict | None:

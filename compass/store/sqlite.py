@@ -158,6 +158,12 @@ def open_database(path: str | Path) -> sqlite_utils.Database:
     return db
 
 
+def inserted_id(cursor: sqlite3.Cursor) -> int:
+    """The rowid an INSERT just made (an INSERT always makes one, or raises)."""
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
 def fetch_one(db: sqlite_utils.Database, sql: str, params: list | dict) -> dict | None:
     # Straight to sqlite3: this sits under the status endpoints every open page polls.
     cursor = db.conn.execute(sql, params)

@@ -220,7 +220,7 @@ async def dashboard(request: Request) -> Response:
     orders = []
     if principal.customer is not None:
         orders = [_dashboard_row(o)
-                  for o in store.orders.for_customer(state(request).db, principal.customer_id)]
+                  for o in store.orders.for_customer(state(request).db, principal.customer["id"])]
     response = render(request, "accounts/dashboard.html", {
         "principal": principal, "orders": orders,
         "active": any(o["status"] in lifecycle.ACTIVE for o in orders)},
