@@ -290,7 +290,7 @@ def test_admins_sign_in_the_same_way_without_an_order(data_dir):
         [link] = outbox_links(data_dir)
         response = client.get(_link_path(link), follow_redirects=False)
         assert response.headers["location"] == "/admin"
-        from compass.web.accounts import current_admin, current_customer
+        from compass.web.auth import current_admin, current_customer
 
         class Req:
             def __init__(self, c):

@@ -2,26 +2,30 @@
 
 The session cookie carries a random token signed with itsdangerous (SECRET_KEY signs;
 SECRET_KEY_PREVIOUS keys are still accepted, so the key can rotate). The row behind it
-(compass.accounts) decides whether it is live. Other areas ask who is signed in with
-`current_customer(request)` and `current_admin(request)`.
+(compass.accounts) decides whether it is live. Who is signed in is compass.web.auth's.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from urllib.parse import quote
 
-from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from compass import accounts, lifecycle, store
 from compass.intake import COMPANY_SIZES
-from compass.settings import Settings
 from compass.tiers import get_tier
 from compass.web import proof
+from compass.web.auth import (
+    SESSION_COOKIE,
+    cookie_serializer,
+    current_customer,
+    current_principal,
+    session_token,
+    sign_in_redirect,
+)
 from compass.web.common import (
     CSRF_FIELD,
     client_ip,
@@ -29,45 +33,26 @@ from compass.web.common import (
     csrf_valid,
     render,
     state,
-    templates,
 )
 
 log = logging.getLogger(__name__)
 
-SESSION_COOKIE = "compass_session"
-_PRINCIPAL = "compass.principal"
 _MAX_FIELD = 5000
 
 
 # -- the session cookie -------------------------------------------------------------------------
 
-def _serializer(settings: Settings) -> URLSafeSerializer:
-    # itsdangerous signs with the LAST key and accepts all of them.
-    return URLSafeSerializer(list(reversed(settings.signing_keys)), salt="compass.session")
-
-
-def _session_token(request: Request) -> str | None:
-    raw = request.cookies.get(SESSION_COOKIE)
-    if not raw or len(raw) > 512:
-        return None
-    try:
-        token = _serializer(state(request).settings).loads(raw)
-    except BadSignature:
-        return None
-    return token if isinstance(token, str) else None
-
-
 def set_session_cookie(request: Request, response: Response, token: str) -> None:
     settings = state(request).settings
     response.set_cookie(
-        SESSION_COOKIE, _serializer(settings).dumps(token),
+        SESSION_COOKIE, cookie_serializer(settings).dumps(token),
         max_age=int(accounts.SESSION_IDLE_LIFETIME.total_seconds()), path="/",
         httponly=True, samesite="lax", secure=settings.is_production)
 
 
 def _refresh_cookie(request: Request, response: Response) -> Response:
     """Keep the browser's cookie alive as long as the server-side session slides."""
-    token = _session_token(request)
+    token = session_token(request)
     if token and current_principal(request) is not None:
         set_session_cookie(request, response, token)
     return response
@@ -76,43 +61,6 @@ def _refresh_cookie(request: Request, response: Response) -> Response:
 def _clear_cookie(request: Request, response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax",
                            secure=state(request).settings.is_production)
-
-
-# -- who is signed in ---------------------------------------------------------------------------
-
-def current_principal(request: Request) -> accounts.Principal | None:
-    """The live session's person (customer and/or admin), looked up once per request."""
-    if _PRINCIPAL not in request.scope:
-        token = _session_token(request)
-        app = state(request)
-        request.scope[_PRINCIPAL] = (accounts.session_principal(app.db, app.settings, token)
-                                     if token else None)
-    return request.scope[_PRINCIPAL]
-
-
-def current_customer(request: Request) -> dict | None:
-    """The signed-in customer's row, or None (signed out, or an admin who never ordered)."""
-    principal = current_principal(request)
-    return principal.customer if principal else None
-
-
-def current_admin(request: Request) -> accounts.Principal | None:
-    """The signed-in admin (an ADMIN_EMAILS address), or None."""
-    principal = current_principal(request)
-    return principal if principal and principal.is_admin else None
-
-
-templates.env.globals["current_principal"] = current_principal
-
-
-def sign_in_redirect(request: Request) -> RedirectResponse:
-    """To the sign-in page, coming back here afterwards."""
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
-
-
-def owned_order(request: Request, order: dict | None) -> bool:
-    return accounts.owns_order(current_principal(request), order)
 
 
 # -- sign-in --------------------------------------------------------------------------------
@@ -179,7 +127,7 @@ async def logout(request: Request) -> Response:
     form = await request.form()
     if not csrf_valid(request, form.get(CSRF_FIELD)):
         return csrf_failed(request)
-    token = _session_token(request)
+    token = session_token(request)
     if token:
         accounts.sign_out(state(request).db, token)
     response = RedirectResponse("/login?signed_out=1", status_code=303)

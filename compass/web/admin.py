@@ -18,19 +18,11 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from structlog.contextvars import bound_contextvars
 
 from compass import clock, insights, operations, queue, store
+from compass.web.auth import current_admin
 from compass.web.common import csrf_failed, csrf_valid, not_found, render, state
 
 WINDOWS = (7, 30, 90)
 Handler = Callable[[Request], Awaitable[Response]]
-
-
-def current_admin(request: Request):
-    """The signed-in admin, or None. Sign-in and sessions belong to compass.web.accounts."""
-    try:
-        from compass.web.accounts import current_admin as accounts_admin
-    except ImportError:  # no accounts module: nobody is an admin
-        return None
-    return accounts_admin(request)
 
 
 def admins_only(handler: Handler) -> Handler:

@@ -13,22 +13,12 @@ import logging
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from compass import refunds, store
+from compass import refunds
 from compass.tiers import get_tier
-from compass.web.accounts import current_principal, owned_order, sign_in_redirect
-from compass.web.common import CSRF_FIELD, csrf_failed, csrf_valid, not_found, render, state
+from compass.web.auth import owner_order
+from compass.web.common import CSRF_FIELD, csrf_failed, csrf_valid, render, state
 
 log = logging.getLogger(__name__)
-
-
-def owner_order(request: Request) -> dict | Response:
-    """The order in the URL if the signed-in customer owns it; else a redirect or a 404."""
-    if current_principal(request) is None:
-        return sign_in_redirect(request)
-    order = store.orders.by_public_id(state(request).db, request.path_params["public_id"])
-    if order is None or not owned_order(request, order):
-        return not_found(request)
-    return order
 
 
 def _page(request: Request, order: dict, *, status_code: int = 200, **extra: object) -> Response:

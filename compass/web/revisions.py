@@ -10,6 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from compass import queue, revisions
 from compass.report import ReportError, build_report
 from compass.tiers import get_tier
+from compass.web.auth import owner_order
 from compass.web.common import (
     CSRF_FIELD,
     csrf_failed,
@@ -19,7 +20,6 @@ from compass.web.common import (
     render,
     state,
 )
-from compass.web.refunds import owner_order
 
 log = logging.getLogger(__name__)
 
