@@ -6,6 +6,8 @@ Read-only queries across orders, order_events, ai_calls, emails and the operator
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlite_utils
 
 from compass.store.sqlite import fetch_all, fetch_one
@@ -89,7 +91,7 @@ def emails_needing_attention(db: sqlite_utils.Database) -> list[dict]:
     return fetch_all(db, "SELECT * FROM emails_needing_attention", [])
 
 
-def order_detail(db: sqlite_utils.Database, order: dict) -> dict[str, object]:
+def order_detail(db: sqlite_utils.Database, order: dict) -> dict[str, Any]:
     """The rows behind one order's admin page: customer, events, calls, payments, emails,
     refunds (the model's answers left out: they are large and in the ledger)."""
     order_id = [order["id"]]
