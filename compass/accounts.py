@@ -180,9 +180,14 @@ def safe_next(path: str | None) -> str | None:
     return path
 
 
-def _redeem(db: sqlite_utils.Database, token: str, purpose: LinkPurpose,
-            now: dt.datetime) -> dict:
-    """Use the link once (inside the caller's transaction); the token row, or LinkRejected."""
+def check_link(db: sqlite_utils.Database, token: str, purpose: LinkPurpose, *,
+               now: dt.datetime | None = None) -> dict:
+    """The link's token row if it could be used now, or LinkRejected. Writes nothing.
+
+    Opening a link only looks it up: mail scanners fetch every link in a message, so the
+    link is used (and a session opened) only by the button on the page it opens.
+    """
+    now = now or _now()
     if not token or len(token) > 100:
         raise LinkRejected("invalid")
     row = store.customers.get_login_token(db, token_hash(token))
@@ -192,9 +197,41 @@ def _redeem(db: sqlite_utils.Database, token: str, purpose: LinkPurpose,
         raise LinkRejected("used")
     if clock.parse(row["expires_at"]) <= now:
         raise LinkRejected("expired")
+    return row
+
+
+def _redeem(db: sqlite_utils.Database, token: str, purpose: LinkPurpose,
+            now: dt.datetime) -> dict:
+    """Use the link once (inside the caller's transaction); the token row, or LinkRejected."""
+    row = check_link(db, token, purpose, now=now)
     if not store.customers.use_login_token(db, row["id"], clock.iso(now)):
         raise LinkRejected("used")
     return row
+
+
+def _link_account(db: sqlite_utils.Database, settings: Settings,
+                  row: dict) -> tuple[dict | None, str]:
+    """(the live customer or None for an admin, the address) a sign-in link is for."""
+    customer = (store.customers.get(db, row["customer_id"]) if row["customer_id"]
+                else store.customers.by_email(db, row["email"]))
+    if customer is not None and customer["deleted_at"] is not None:
+        customer = None
+    email = customer["email"] if customer else row["email"]
+    if customer is None and not is_admin_email(settings, email):
+        raise LinkRejected("invalid")
+    return customer, email
+
+
+def login_link_email(db: sqlite_utils.Database, settings: Settings, token: str, *,
+                     now: dt.datetime | None = None) -> str:
+    """The address a sign-in link would sign in as, or LinkRejected. Uses nothing up."""
+    return _link_account(db, settings, check_link(db, token, "login", now=now))[1]
+
+
+def email_change_target(db: sqlite_utils.Database, token: str, *,
+                        now: dt.datetime | None = None) -> str:
+    """The new address a confirmation link would move the account to, or LinkRejected."""
+    return check_link(db, token, "email_change", now=now)["email"]
 
 
 @dataclass(frozen=True)
@@ -209,14 +246,7 @@ def sign_in_with_link(db: sqlite_utils.Database, settings: Settings, token: str,
     """Use a sign-in link and open a session, or raise LinkRejected."""
     now = now or clock.now()
     with store.transaction(db):
-        row = _redeem(db, token, "login", now)
-        customer = (store.customers.get(db, row["customer_id"]) if row["customer_id"]
-                    else store.customers.by_email(db, row["email"]))
-        if customer is not None and customer["deleted_at"] is not None:
-            customer = None
-        email = customer["email"] if customer else row["email"]
-        if customer is None and not is_admin_email(settings, email):
-            raise LinkRejected("invalid")
+        customer, email = _link_account(db, settings, _redeem(db, token, "login", now))
         session = _open_session(db, customer["id"] if customer else None, email, now)
     log.info("signed in: customer %s%s", customer["id"] if customer else "-",
              " (admin)" if is_admin_email(settings, email) else "")

@@ -27,17 +27,17 @@ from compass.settings import Settings
 SMTP_TIMEOUT_SECONDS = 30
 
 SUBJECTS: dict[str, str] = {
-    "payment_confirmation": "Payment received - Your AI Readiness Compass is being prepared",
-    "report_ready": "Your AI Readiness Compass is ready",
+    "payment_confirmation": "Payment received - your AI Readiness Compass report is being prepared",
+    "report_ready": "Your AI Readiness Compass report is ready",
     "processing_failed": "Issue with your AI Readiness Compass order",
     "refund_processed": "Refund processed for your AI Readiness Compass order",
     "refund_denied": "About your refund request for your AI Readiness Compass order",
     "duplicate_payment_refunded": "You paid twice - we are refunding the second payment",
-    "still_processing": "Your AI Readiness Compass is still being prepared",
+    "still_processing": "Your AI Readiness Compass report is still being prepared",
     "magic_link": "Your sign-in link for AI Readiness Compass",
     "login_invitation": "Signing in to AI Readiness Compass",
     "email_change": "Confirm your new email address for AI Readiness Compass",
-    "revision_ready": "Your revised AI Readiness Compass is ready",
+    "revision_ready": "Your revised AI Readiness Compass report is ready",
     "daily_summary": "AI Readiness Compass daily summary",
     "dispute_opened": "Payment disputed - evidence needed before the deadline",
     "dispute_closed": "Payment dispute closed",

@@ -173,7 +173,6 @@ def _order_context(db: sqlite_utils.Database, order: dict, customer: dict,
         "amount": templating.money(order["amount_cents"], order["currency"]),
         "status_url": f"{base}/status/{order['public_id']}",
         "report_url": f"{base}/orders/{order['public_id']}/report",
-        "download_url": f"{base}/orders/{order['public_id']}/download",
     }
 
 

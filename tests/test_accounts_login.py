@@ -10,7 +10,14 @@ import time
 import pytest
 
 from compass import accounts, store
-from tests.fakes.customers import Dispatched, outbox_links, paid_order, request_link, sign_in
+from tests.fakes.customers import (
+    Dispatched,
+    outbox_links,
+    paid_order,
+    press_link_button,
+    request_link,
+    sign_in,
+)
 from tests.fakes.web_app import csrf_from, db_of, web_client
 
 EMAIL = "dana@brightsmile.example"
@@ -36,7 +43,7 @@ def test_a_customer_signs_in_with_the_link_and_sees_the_dashboard(data_dir):
         request_link(client, "  Dana@BrightSmile.example ")
         [link] = outbox_links(data_dir)
         assert re.fullmatch(r"http://127\.0\.0\.1:8000/login/[\w-]{43}", link)
-        response = client.get(_link_path(link), follow_redirects=False)
+        response = press_link_button(client, link)
         assert response.status_code == 303 and response.headers["location"] == "/dashboard"
         cookie = response.headers["set-cookie"]
         assert "compass_session=" in cookie and "HttpOnly" in cookie
@@ -58,7 +65,7 @@ def test_a_link_works_once(data_dir):
         _customer_with_order(client)
         request_link(client, EMAIL)
         [link] = outbox_links(data_dir)
-        assert client.get(_link_path(link), follow_redirects=False).status_code == 303
+        assert press_link_button(client, link).status_code == 303
         client.cookies.clear()
         again = client.get(_link_path(link), follow_redirects=False)
         assert again.status_code == 410
@@ -112,7 +119,7 @@ def test_a_tampered_link_is_refused(data_dir):
             assert "compass_session" not in response.headers.get("set-cookie", "")
         assert "not valid" in client.get(flipped).text
         # The real link still works: a tampered one did not use it up.
-        assert client.get(path, follow_redirects=False).status_code == 303
+        assert press_link_button(client, link).status_code == 303
 
 
 def test_the_login_answer_is_the_same_for_known_and_unknown_addresses(data_dir):
@@ -288,7 +295,7 @@ def test_admins_sign_in_the_same_way_without_an_order(data_dir):
     with web_client(ADMIN_EMAILS="Ops@Compass.example, other@compass.example") as (client, _):
         request_link(client, "ops@compass.example")
         [link] = outbox_links(data_dir)
-        response = client.get(_link_path(link), follow_redirects=False)
+        response = press_link_button(client, link)
         assert response.headers["location"] == "/admin"
         from compass.web.auth import current_admin, current_customer
 
@@ -321,7 +328,7 @@ def test_next_returns_to_a_local_page_only(data_dir):
                                     "csrf_token": csrf_from(page.text)})
         [link] = outbox_links(data_dir, "/login/")
         assert link.endswith(f"?next={target}")
-        response = client.get(_link_path(link), follow_redirects=False)
+        response = press_link_button(client, link)
         assert response.headers["location"] == target
     for bad in ("//evil.example/x", "https://evil.example", "/\\evil.example", "dashboard"):
         assert accounts.safe_next(bad) is None
@@ -351,3 +358,58 @@ def test_tokens_never_reach_the_logs(data_dir, caplog):
         session = client.cookies["compass_session"]
     assert token not in caplog.text
     assert session.split(".")[0] not in caplog.text
+
+
+def test_opening_a_link_only_shows_a_button_that_signs_in(data_dir):
+    with web_client() as (client, _):
+        _customer_with_order(client)
+        request_link(client, EMAIL)
+        [link] = outbox_links(data_dir)
+        db = db_of(client)
+        for _ in range(3):  # a mail scanner, a link preview, then the person
+            page = client.get(_link_path(link), follow_redirects=False)
+            assert page.status_code == 200 and EMAIL in page.text
+            assert page.headers["cache-control"] == "no-store"
+            assert 'name="robots" content="noindex' in page.text
+            assert "compass_session" not in page.headers.get("set-cookie", "")
+        assert [r["used_at"] for r in db.query("SELECT used_at FROM login_tokens")] == [None]
+        assert not list(db.query("SELECT id FROM sessions"))
+        # The button's POST needs this browser's CSRF token.
+        refused = client.post(_link_path(link), data={}, follow_redirects=False)
+        assert refused.status_code == 403
+        assert [r["used_at"] for r in db.query("SELECT used_at FROM login_tokens")] == [None]
+        assert press_link_button(client, link).status_code == 303
+        assert client.get("/dashboard", follow_redirects=False).status_code == 200
+
+
+def test_someone_elses_link_does_not_silently_replace_a_session(data_dir):
+    """Login CSRF: a link crafted by another person says whose account it opens, and
+    pressing its button signs the current account out rather than mixing the two."""
+    other = "eve@elsewhere.example"
+    with web_client() as (client, _):
+        _customer_with_order(client)
+        _customer_with_order(client, other)
+        sign_in(client, data_dir, EMAIL)
+        db = db_of(client)
+        request_link(client, other)
+        eves_link = outbox_links(data_dir)[-1]
+        page = client.get(_link_path(eves_link))
+        assert f"signed in as <strong>{EMAIL}</strong>" in page.text and other in page.text
+        assert client.get("/dashboard").text.count(EMAIL) >= 1  # still Dana until she presses
+        assert press_link_button(client, eves_link).status_code == 303
+        sessions = list(db.query("SELECT email, revoked_at FROM sessions ORDER BY id"))
+        assert [(s["email"], s["revoked_at"] is None) for s in sessions] == [
+            (EMAIL, False), (other, True)]
+
+
+def test_a_used_link_opened_while_signed_in_points_to_the_orders(data_dir):
+    with web_client() as (client, _):
+        _customer_with_order(client)
+        request_link(client, EMAIL)
+        [link] = outbox_links(data_dir)
+        assert press_link_button(client, link).status_code == 303
+        # Opening one's own link again while signed in: straight to the orders.
+        assert client.get(_link_path(link), follow_redirects=False).status_code in (303, 410)
+        again = client.get(_link_path(link), follow_redirects=False)
+        assert again.status_code == 410 and "already been used" in again.text
+        assert "Email me a new link" not in again.text and 'href="/dashboard"' in again.text

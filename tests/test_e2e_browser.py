@@ -6,6 +6,7 @@ itself, polling stops at the end, and the page works at phone width.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,7 @@ def test_order_and_watch_the_bar_in_a_phone_sized_browser(tmp_path):
         page.wait_for_url("**/status/**")
         # htmx swaps the fragment in place until the report is ready (no full reloads).
         page.evaluate("window.__marker = 'same page'")
-        page.wait_for_selector('a[href$="/report"]', timeout=45_000)
+        page.wait_for_selector('a[href$="/report"]', timeout=120_000)
         assert page.evaluate("window.__marker") == "same page", tail(logs)
         assert page.get_attribute("#progress", "hx-trigger") is None  # polling stopped
         width = page.evaluate("document.documentElement.scrollWidth")
@@ -62,6 +63,12 @@ def test_order_and_watch_the_bar_in_a_phone_sized_browser(tmp_path):
         page.wait_for_url("**/report")
         page.wait_for_selector(".workflow")  # the click returns before the page has loaded
         assert page.locator(".workflow").count() == 8
+        # A person's click on the download counts (a mail scanner's fetch would not).
+        with page.expect_download() as pdf:
+            page.click('a[href$="/download"]')
+        assert pdf.value.suggested_filename.endswith(".pdf")
+        with sqlite3.connect(tmp_path / "data" / "compass.db") as db:
+            assert db.execute("SELECT downloads_count FROM orders").fetchall() == [(1,)]
         # The deliberate 422 (bad form) and 402 (declined card) are expected; anything else
         # (a CSP refusal, a script error) is not.
         expected = ("status of 422", "status of 402")

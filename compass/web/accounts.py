@@ -107,14 +107,55 @@ async def _send_login_email(app, email: str, next_path: str) -> None:
         log.exception("could not send a sign-in email")
 
 
+def _link_problem(request: Request, problem: str, **extra: object) -> Response:
+    status_code = {"invalid": 400, "taken": 409}.get(problem, 410)
+    return render(request, "accounts/link_problem.html",
+                  {"problem": problem, "signed_in": current_principal(request) is not None}
+                  | extra, status_code=status_code, headers=_NO_STORE)
+
+
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
 async def login_link(request: Request) -> Response:
+    """The page a sign-in link opens: it only looks the link up.
+
+    Mail scanners fetch every link they see; if this GET signed in, a scanner would burn
+    the link (and a crafted link would sign a visitor into someone else's account). The
+    button on the page POSTs, with the CSRF token, to `login_submit_link`.
+    """
     app = state(request)
+    token = request.path_params["token"]
+    try:
+        email = accounts.login_link_email(app.db, app.settings, token)
+    except accounts.LinkRejected as rejected:
+        return _link_problem(request, rejected.problem)
+    next_path = accounts.safe_next(request.query_params.get("next")) or ""
+    viewer = current_principal(request)
+    if viewer is not None and viewer.email == email:
+        # Already signed in as this address: nothing to do, and the link stays unused.
+        return RedirectResponse(next_path or "/dashboard", status_code=303)
+    action = f"/login/{quote(token, safe='')}"
+    if next_path:
+        action += "?next=" + quote(next_path, safe="/")
+    return render(request, "accounts/confirm_login.html", {
+        "email": email, "action": action, "viewer": viewer}, headers=_NO_STORE)
+
+
+async def login_link_submit(request: Request) -> Response:
+    app = state(request)
+    form = await request.form()
+    if not csrf_valid(request, form.get(CSRF_FIELD)):
+        return csrf_failed(request)
     try:
         session = accounts.sign_in_with_link(app.db, app.settings,
                                              request.path_params["token"])
     except accounts.LinkRejected as rejected:
-        return render(request, "accounts/link_problem.html", {"problem": rejected.problem},
-                      status_code=400 if rejected.problem == "invalid" else 410)
+        return _link_problem(request, rejected.problem)
+    previous = _session_token(request)
+    if previous:
+        # Whoever was signed in on this browser is signed out, not left half-replaced.
+        accounts.sign_out(app.db, previous)
     next_path = accounts.safe_next(request.query_params.get("next")) or "/dashboard"
     if next_path == "/dashboard" and session.customer_id is None:
         next_path = "/admin"  # an admin who has never ordered has no dashboard
@@ -268,12 +309,25 @@ def _change_email(request: Request, customer: dict, raw: str) -> Response:
 
 
 async def confirm_email(request: Request) -> Response:
+    """The page a new address's confirmation link opens: a button, nothing changed yet."""
+    token = request.path_params["token"]
+    try:
+        new_email = accounts.email_change_target(state(request).db, token)
+    except accounts.LinkRejected as rejected:
+        return _link_problem(request, rejected.problem, email_change=True)
+    return render(request, "accounts/confirm_email.html", {
+        "email": new_email, "action": f"/account/email/{quote(token, safe='')}"},
+        headers=_NO_STORE)
+
+
+async def confirm_email_submit(request: Request) -> Response:
+    form = await request.form()
+    if not csrf_valid(request, form.get(CSRF_FIELD)):
+        return csrf_failed(request)
     try:
         accounts.confirm_email_change(state(request).db, request.path_params["token"])
     except accounts.LinkRejected as rejected:
-        return render(request, "accounts/link_problem.html",
-                      {"problem": rejected.problem, "email_change": True},
-                      status_code=409 if rejected.problem == "taken" else 410)
+        return _link_problem(request, rejected.problem, email_change=True)
     target = "/account?notice=email_changed" if current_customer(request) else \
         "/login?notice=email_changed"
     return RedirectResponse(target, status_code=303)

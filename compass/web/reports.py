@@ -72,8 +72,14 @@ async def report_page(request: Request) -> Response:
 
 
 def _counts_as_download(request: Request) -> bool:
-    # PDF viewers fetch in ranges and browsers send HEAD: count the whole-file GET only.
-    if request.method != "GET":
+    """A person downloading, as opposed to a mail scanner or a link preview.
+
+    The refund rules treat a download as use of the report, so only a browser navigation
+    a person started counts: browsers send `Sec-Fetch-User: ?1` only then, and page
+    scripts cannot set it. Scanners fetch without it. PDF viewers fetch in ranges and
+    browsers send HEAD: the whole-file GET only.
+    """
+    if request.method != "GET" or request.headers.get("sec-fetch-user") != "?1":
         return False
     byte_range = request.headers.get("range", "")
     return not byte_range or byte_range.replace(" ", "").startswith("bytes=0-")
