@@ -187,7 +187,7 @@ def check_link(db: sqlite_utils.Database, token: str, purpose: LinkPurpose, *,
     Opening a link only looks it up: mail scanners fetch every link in a message, so the
     link is used (and a session opened) only by the button on the page it opens.
     """
-    now = now or _now()
+    now = now or clock.now()
     if not token or len(token) > 100:
         raise LinkRejected("invalid")
     row = store.customers.get_login_token(db, token_hash(token))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from urllib.parse import quote
 
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -152,7 +153,7 @@ async def login_link_submit(request: Request) -> Response:
                                              request.path_params["token"])
     except accounts.LinkRejected as rejected:
         return _link_problem(request, rejected.problem)
-    previous = _session_token(request)
+    previous = session_token(request)
     if previous:
         # Whoever was signed in on this browser is signed out, not left half-replaced.
         accounts.sign_out(app.db, previous)
