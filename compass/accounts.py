@@ -445,8 +445,11 @@ def order_again_values(db: sqlite_utils.Database, customer: dict) -> dict[str, s
     latest = store.orders.latest_for_customer(db, customer["id"])
     if latest is not None:
         try:
-            values = {k: str(v) for k, v in json.loads(latest["input_json"]).items()
-                      if isinstance(v, str)}
+            # Numbers too: the readiness volumes are prefilled like the text answers.
+            values = {k: v if isinstance(v, str) else f"{v:g}"
+                      for k, v in json.loads(latest["input_json"]).items()
+                      if isinstance(v, str) or (isinstance(v, int | float)
+                                                and not isinstance(v, bool))}
         except ValueError:
             values = {}
         values["tier"] = latest["tier"]

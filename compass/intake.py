@@ -12,6 +12,46 @@ from typing import Annotated, Literal
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+# The optional readiness questions. Keys are what the form posts and input_json stores;
+# labels are what the customer and the report read. An empty answer means "not answered".
+DATA_LOCATIONS: dict[str, str] = {
+    "paper": "Mostly on paper",
+    "spreadsheets": "Spreadsheets and email",
+    "cloud_apps": "Cloud apps (CRM, accounting, booking…)",
+    "own_systems": "Our own database or on-premise systems",
+    "mixed": "A mix of all of these",
+}
+AI_COMFORT: dict[str, str] = {
+    "none": "Nobody uses AI tools yet",
+    "curious": "A few people have tried them",
+    "some": "Some of us use them every week",
+    "daily": "Most of the team uses them daily",
+}
+BUDGETS: dict[str, str] = {
+    "under_100": "Under $100 a month",
+    "100_500": "$100–$500 a month",
+    "500_2000": "$500–$2,000 a month",
+    "2000_10000": "$2,000–$10,000 a month",
+    "over_10000": "More than $10,000 a month",
+}
+# Monthly tool budget in dollars (low, high) for each band: the money section compares
+# tool costs with it.
+BUDGET_RANGES: dict[str, tuple[int, int | None]] = {
+    "under_100": (0, 100), "100_500": (100, 500), "500_2000": (500, 2000),
+    "2000_10000": (2000, 10000), "over_10000": (10000, None),
+}
+TIMELINES: dict[str, str] = {
+    "month": "Within a month",
+    "quarter": "Within three months",
+    "half_year": "Within six months",
+    "exploring": "No fixed date: exploring",
+}
+READINESS_FIELDS: tuple[str, ...] = (
+    "systems_in_use", "data_location", "ai_comfort", "tool_budget", "timeline",
+    "pain_hours_per_week", "pain_people", "pain_cost_per_hour",
+)
+VOLUME_FIELDS: tuple[str, ...] = ("pain_hours_per_week", "pain_people", "pain_cost_per_hour")
+
 COMPANY_SIZES: dict[str, str] = {
     "1": "Just me",
     "2-10": "2–10 people",
@@ -57,6 +97,18 @@ class OrderInput(BaseModel):
     prompt: Text = Field(min_length=20, max_length=4000)
     pain_point: Text = Field(default="", max_length=2000)
 
+    # Readiness (all optional). Empty choices and numbers arrive as "" from the form.
+    systems_in_use: Text = Field(default="", max_length=500)
+    data_location: Literal["", "paper", "spreadsheets", "cloud_apps", "own_systems",
+                           "mixed"] = ""
+    ai_comfort: Literal["", "none", "curious", "some", "daily"] = ""
+    tool_budget: Literal["", "under_100", "100_500", "500_2000", "2000_10000",
+                         "over_10000"] = ""
+    timeline: Literal["", "month", "quarter", "half_year", "exploring"] = ""
+    pain_hours_per_week: float | None = Field(default=None, ge=0.5, le=2000)
+    pain_people: int | None = Field(default=None, ge=1, le=10000)
+    pain_cost_per_hour: float | None = Field(default=None, ge=1, le=2000)
+
     @field_validator("email")
     @classmethod
     def _normalise_email(cls, value: str) -> str:
@@ -73,7 +125,16 @@ class OrderInput(BaseModel):
             raise ValueError("Enter a web address like example.com")
         return value
 
-    @field_validator("company_name", "contact_name", "industry", "prompt", "pain_point")
+    @field_validator(*VOLUME_FIELDS, mode="before")
+    @classmethod
+    def _blank_is_unanswered(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip().replace(",", "").removeprefix("$").strip()
+            return value or None
+        return value
+
+    @field_validator("company_name", "contact_name", "industry", "prompt", "pain_point",
+                     "systems_in_use")
     @classmethod
     def _no_control_characters(cls, value: str) -> str:
         if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", value):
@@ -83,3 +144,26 @@ class OrderInput(BaseModel):
     @property
     def company_size_label(self) -> str:
         return COMPANY_SIZES[self.company_size]
+
+    @property
+    def has_volumes(self) -> bool:
+        """Hours and an hourly cost: enough to work out the money from the customer's numbers."""
+        return self.pain_hours_per_week is not None and self.pain_cost_per_hour is not None
+
+    def for_engine(self) -> dict[str, object]:
+        """What the model sees: no contact details, no unanswered optional questions."""
+        data = self.model_dump(exclude={"email", "contact_name"})
+        return {k: v for k, v in data.items()
+                if k not in READINESS_FIELDS or v not in ("", None)}
+
+    def readiness_answers(self) -> dict[str, object]:
+        """The readiness questions as the customer answered them, labels not keys."""
+        labels = {"data_location": DATA_LOCATIONS, "ai_comfort": AI_COMFORT,
+                  "tool_budget": BUDGETS, "timeline": TIMELINES}
+        answers: dict[str, object] = {}
+        for name in READINESS_FIELDS:
+            value = getattr(self, name)
+            if value in ("", None):
+                continue
+            answers[name] = labels[name][value] if name in labels else value
+        return answers

@@ -188,7 +188,7 @@ async def run_engine(order_input: OrderInput, tier: Tier, *, provider: ModelProv
 
 async def _run(run: Run, order_input: OrderInput) -> dict:
     tier, model, report = run.tier, run.model, run.progress
-    customer = order_input.model_dump(exclude={"email", "contact_name"})
+    customer = order_input.for_engine()
     customer_text = " ".join([order_input.industry, order_input.prompt, order_input.pain_point])
 
     await report(2, "rewrite", "Reading your answers")

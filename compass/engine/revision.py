@@ -57,7 +57,7 @@ async def revise_proposal(result: dict, notes: str, order_input: OrderInput, tie
     run = Run(provider=provider, db=db, run_id=run_id, tier=tier,
               model=model or result.get("model") or tier.model, order_id=order_id,
               progress=Progress(progress))
-    customer = order_input.model_dump(exclude={"email", "contact_name"})
+    customer = order_input.for_engine()
     customer_text = " ".join([order_input.industry, order_input.prompt, order_input.pain_point])
     brief, research = result.get("brief") or {}, result.get("research") or {}
     selected = _selected(result)

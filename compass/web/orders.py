@@ -9,7 +9,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from compass import lifecycle, payments, ratelimit, store
-from compass.intake import COMPANY_SIZES, OrderInput
+from compass.intake import (
+    AI_COMFORT,
+    BUDGETS,
+    COMPANY_SIZES,
+    DATA_LOCATIONS,
+    READINESS_FIELDS,
+    TIMELINES,
+    OrderInput,
+)
 from compass.tiers import TIERS
 from compass.web import proof
 from compass.web.common import (
@@ -25,7 +33,7 @@ from compass.web.common import (
 log = logging.getLogger(__name__)
 
 FIELDS = ("company_name", "contact_name", "email", "company_website", "industry",
-          "company_size", "prompt", "pain_point", "tier")
+          "company_size", "prompt", "pain_point", "tier", *READINESS_FIELDS)
 # Longest value kept when re-showing a form (pydantic states the real limits).
 _ECHO_LIMIT = 5000
 
@@ -34,12 +42,18 @@ _ECHO_LIMIT = 5000
 LABELS = {"company_name": "Company name", "contact_name": "Your name", "email": "Email",
           "company_website": "Website", "industry": "Industry", "company_size": "Company size",
           "prompt": "What your business does", "pain_point": "Biggest pain point",
-          "tier": "Report", "altcha": "Automatic check"}
+          "tier": "Report", "altcha": "Automatic check",
+          "systems_in_use": "Systems and tools you use",
+          "data_location": "Where your data lives", "ai_comfort": "Your team and AI tools",
+          "tool_budget": "Budget for tools", "timeline": "How soon",
+          "pain_hours_per_week": "Hours a week", "pain_people": "People involved",
+          "pain_cost_per_hour": "Cost per hour"}
 
 
 def form_context(values: dict, errors: dict[str, str] | None = None, **extra: object) -> dict:
     return {"values": values, "errors": errors or {}, "sizes": COMPANY_SIZES,
-            "labels": LABELS} | extra
+            "labels": LABELS, "data_locations": DATA_LOCATIONS, "ai_comfort": AI_COMFORT,
+            "budgets": BUDGETS, "timelines": TIMELINES} | extra
 
 
 def _form_page(request: Request, values: dict, errors: dict[str, str] | None = None, *,
@@ -75,11 +89,32 @@ def validation_messages(exc: ValidationError) -> dict[str, str]:
             messages[field] = f"Please keep this under {ctx['max_length']} characters."
         elif kind == "literal_error":
             messages[field] = "Choose one of the options."
+        elif kind in ("int_parsing", "int_from_float") and _is_number(error.get("input")):
+            messages[field] = "Enter a whole number, like 3."
+        elif kind in ("float_parsing", "int_parsing", "float_type", "int_type"):
+            messages[field] = "Enter a number, like 12 (or leave it empty)."
+        elif kind in ("greater_than_equal", "greater_than"):
+            messages[field] = f"Enter a number of at least {_number(ctx)}."
+        elif kind in ("less_than_equal", "less_than"):
+            messages[field] = f"Enter a number no larger than {_number(ctx)}."
         elif kind == "value_error":
             messages[field] = str(error["msg"]).removeprefix("Value error, ")
         else:
             messages[field] = "Please check this answer."
     return messages
+
+
+def _is_number(value: object) -> bool:
+    try:
+        float(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def _number(ctx: dict) -> str:
+    limit = next((ctx[k] for k in ("ge", "gt", "le", "lt") if k in ctx), "")
+    return f"{limit:,g}" if isinstance(limit, int | float) else str(limit)
 
 
 async def create_order(request: Request) -> Response:
