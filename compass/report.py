@@ -12,7 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from compass import clock
+from compass import clock, report_parts
+from compass.report_parts import Scorecard
 from compass.tiers import get_tier
 
 FEASIBILITY_LABELS = {"simple": "Simple", "moderate": "Moderate", "advanced": "Advanced"}
@@ -118,6 +119,7 @@ class Report:
     status_url: str
     # (label, value) pairs for the cover.
     facts: list[tuple[str, str]]
+    scorecard: Scorecard | None = None
 
     @property
     def title(self) -> str:
@@ -227,6 +229,7 @@ def build_report(order: dict, result: dict, *, base_url: str) -> Report:
         download_url=f"{base}/orders/{public_id}/download",
         status_url=f"{base}/status/{public_id}",
         facts=facts,
+        scorecard=report_parts.scorecard(result.get("readiness")),
     )
 
 

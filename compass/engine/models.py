@@ -61,6 +61,31 @@ class Research(PhaseModel):
     risks: list[Sentence] = Field(min_length=1, max_length=8)
 
 
+Dimension = Literal["strategy", "data", "technology", "people", "process", "governance"]
+DIMENSIONS: tuple[str, ...] = Dimension.__args__  # type: ignore[attr-defined]
+DIMENSION_LABELS: dict[str, str] = {
+    "strategy": "Strategy", "data": "Data", "technology": "Technology",
+    "people": "People and skills", "process": "Process", "governance": "Governance",
+}
+
+
+class DimensionScore(PhaseModel):
+    dimension: Dimension
+    score: int = Field(ge=1, le=5)
+    evidence: list[Sentence] = Field(min_length=1, max_length=4)
+    limits: Sentence
+    first_fix: Sentence
+    confidence: Literal["high", "medium", "low"]
+
+
+class Readiness(PhaseModel):
+    """Readiness: the business scored 1–5 on each of six dimensions, from its own answers."""
+
+    summary: Paragraph
+    dimensions: list[DimensionScore] = Field(min_length=6, max_length=6)
+    unanswered: list[Short] = Field(max_length=10)
+
+
 class WorkflowIdea(PhaseModel):
     name: Annotated[str, Field(min_length=3, max_length=100)]
     domain: Domain
@@ -126,6 +151,7 @@ class Review(PhaseModel):
 PHASE_MODELS: dict[str, type[PhaseModel]] = {
     "rewrite": Brief,
     "research": Research,
+    "readiness": Readiness,
     "sample": Sample,
     "grouper": Roadmap,
     "proposal": Proposal,

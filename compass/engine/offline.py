@@ -30,6 +30,7 @@ from typing import Any
 
 from compass.engine.models import DOMAIN_LABELS, PHASE_BY_TITLE
 from compass.engine.offline_catalog import FAMILIES, OTHER_PRODUCTS, TOOLS, Concept, Family
+from compass.engine.offline_readiness import readiness
 from compass.engine.prompts import PERSPECTIVE_LABELS, PERSPECTIVES, extract_block
 from compass.engine.provider import ModelRequest, ModelResponse, OnStarted
 from compass.intake import COMPANY_SIZES
@@ -458,6 +459,10 @@ def _research(user_text: str) -> dict:
     }
 
 
+def _readiness(user_text: str) -> dict:
+    return readiness(extract_block(user_text, "customer_input") or {})
+
+
 def _sample(user_text: str) -> dict:
     customer = _customer(user_text)
     perspective = (extract_block(user_text, "perspective") or {}).get("key", "operations")
@@ -790,7 +795,7 @@ def _review(user_text: str) -> dict:
 
 
 PHASES: dict[str, Callable[[str], dict]] = {
-    "rewrite": _rewrite, "research": _research, "sample": _sample,
+    "rewrite": _rewrite, "research": _research, "readiness": _readiness, "sample": _sample,
     "grouper": _grouper, "proposal": _proposal, "review": _review,
 }
 

@@ -23,7 +23,16 @@ import sqlite_utils
 
 from compass import clock, store
 from compass.engine import prompts, qa
-from compass.engine.models import DOMAIN_LABELS, Brief, Proposal, Research, Review, Roadmap, Sample
+from compass.engine.models import (
+    DOMAIN_LABELS,
+    Brief,
+    Proposal,
+    Readiness,
+    Research,
+    Review,
+    Roadmap,
+    Sample,
+)
 from compass.engine.provider import (
     ModelProvider,
     ModelRequest,
@@ -195,9 +204,12 @@ async def _run(run: Run, order_input: OrderInput) -> dict:
     with run.timed("rewrite"):
         brief: Brief = await run.call(prompts.rewrite_request(tier, model, customer))
     await report(8, "research", "Researching how businesses like yours work")
-    with run.timed("research"):
-        research: Research = await run.call(
-            prompts.research_request(tier, model, customer, brief.model_dump()))
+    # The readiness scorecard needs only the brief, so it is written beside the research.
+    research, readiness = await asyncio.gather(
+        _timed_call(run, "research", prompts.research_request(tier, model, customer,
+                                                              brief.model_dump())),
+        _timed_call(run, "readiness", prompts.readiness_request(tier, model, customer,
+                                                                brief.model_dump())))
 
     await report(18, "sample", "Five independent analyses under way")
     with run.timed("sample"):
@@ -244,8 +256,13 @@ async def _run(run: Run, order_input: OrderInput) -> dict:
                            f"{MAX_ATTEMPTS} attempts (7 is needed)")
 
     await report(100, "done", "Your report is ready")
-    return _result(run, order_input, brief, research, consensus, selections, workflows,
-                   roadmap, proposal, review, score)
+    return _result(run, order_input, brief, research, readiness, consensus, selections,
+                   workflows, roadmap, proposal, review, score)
+
+
+async def _timed_call(run: Run, phase: str, request: ModelRequest):
+    with run.timed(phase):
+        return await run.call(request)
 
 
 async def _samples(run: Run, customer: dict, brief: dict, research: dict) -> list[Sample]:
@@ -348,8 +365,9 @@ def _consensus_summary(consensus: Consensus, selections: list[Selection]) -> dic
 
 
 def _result(run: Run, order_input: OrderInput, brief: Brief, research: Research,
-            consensus: Consensus, selections: list[Selection], workflows: list[dict],
-            roadmap: Roadmap, proposal: Proposal, review: Review, score: qa.Score) -> dict:
+            readiness: Readiness, consensus: Consensus, selections: list[Selection],
+            workflows: list[dict], roadmap: Roadmap, proposal: Proposal, review: Review,
+            score: qa.Score) -> dict:
     plans = {plan.name: plan.model_dump() for plan in proposal.workflows}
     return {
         "version": RESULT_VERSION,
@@ -363,6 +381,7 @@ def _result(run: Run, order_input: OrderInput, brief: Brief, research: Research,
                     "website": order_input.company_website},
         "brief": brief.model_dump(),
         "research": research.model_dump(),
+        "readiness": {**readiness.model_dump(), "answers": order_input.readiness_answers()},
         "workflows": [
             {**workflow, **plans[workflow["name"]],
              "domain_label": DOMAIN_LABELS[workflow["domain"]], "rank": rank,

@@ -93,6 +93,12 @@ def research_request(tier: Tier, model: str, customer: dict, brief: dict) -> Mod
                     "Research this customer's industry.\n", max_tokens=4_000)
 
 
+def readiness_request(tier: Tier, model: str, customer: dict, brief: dict) -> ModelRequest:
+    context = data_block("customer_input", customer) + data_block("brief", brief)
+    return _request("readiness", tier, model, context,
+                    "Score this business's readiness for AI automation.\n", max_tokens=3_000)
+
+
 def sample_context(customer: dict, brief: dict, research: dict) -> str:
     # Identical for the five samples, byte for byte: this is the cached prefix.
     return (data_block("customer_input", customer) + data_block("brief", brief)

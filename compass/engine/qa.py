@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from compass.engine.models import PHASE_MODELS, PhaseModel, Review
+from compass.engine.models import DIMENSIONS, PHASE_MODELS, PhaseModel, Review
 
 PASS_SCORE = 7
 MAX_SCORE = 10
@@ -75,6 +75,14 @@ def _consistency_problems(phase: str, value: PhaseModel, expected: list[str]) ->
         domains = {w.domain for w in value.workflows}  # type: ignore[attr-defined]
         if len(domains) < 3:
             problems.append(f"only {len(domains)} functional domains covered; need 3 or more")
+    elif phase == "readiness":
+        scored = [d.dimension for d in value.dimensions]  # type: ignore[attr-defined]
+        missing = [d for d in DIMENSIONS if d not in scored]
+        twice = sorted({d for d in scored if scored.count(d) > 1})
+        if missing:
+            problems.append(f"readiness leaves out the dimension(s): {', '.join(missing)}")
+        if twice:
+            problems.append(f"readiness scores a dimension twice: {', '.join(twice)}")
     elif phase == "grouper":
         placed = [n for stage in value.stages for n in stage.workflow_names]  # type: ignore[attr-defined]
         missing = [n for n in expected if n not in placed]
