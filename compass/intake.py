@@ -156,14 +156,14 @@ class OrderInput(BaseModel):
         return {k: v for k, v in data.items()
                 if k not in READINESS_FIELDS or v not in ("", None)}
 
-    def readiness_answers(self) -> dict[str, object]:
-        """The readiness questions as the customer answered them, labels not keys."""
-        labels = {"data_location": DATA_LOCATIONS, "ai_comfort": AI_COMFORT,
-                  "tool_budget": BUDGETS, "timeline": TIMELINES}
+    def readiness_answers(self, *, labels: bool = True) -> dict[str, object]:
+        """The readiness questions the customer answered: labels, or the stored keys."""
+        choices = {"data_location": DATA_LOCATIONS, "ai_comfort": AI_COMFORT,
+                   "tool_budget": BUDGETS, "timeline": TIMELINES} if labels else {}
         answers: dict[str, object] = {}
         for name in READINESS_FIELDS:
             value = getattr(self, name)
             if value in ("", None):
                 continue
-            answers[name] = labels[name][value] if name in labels else value
+            answers[name] = choices[name][value] if name in choices else value
         return answers

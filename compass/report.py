@@ -9,10 +9,13 @@ Nothing here knows about HTTP.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from compass import clock, report_parts
+from compass import money as money_math
+from compass.intake import COMPANY_SIZES
+from compass.money import Money, WorkflowMoney
 from compass.report_parts import Scorecard
 from compass.tiers import get_tier
 
@@ -48,6 +51,10 @@ class Workflow:
     perspectives: list[str]
     also_called: list[str]
     stage: str
+    data_touched: str = ""
+    human_review: str = ""
+    vendor_question: str = ""
+    money: WorkflowMoney | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +127,9 @@ class Report:
     # (label, value) pairs for the cover.
     facts: list[tuple[str, str]]
     scorecard: Scorecard | None = None
+    money: Money | None = None
+    risks: list[str] = field(default_factory=list)
+    ai_policy: list[str] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -192,6 +202,13 @@ def build_report(order: dict, result: dict, *, base_url: str) -> Report:
     stage_of = _stage_names(result.get("roadmap") or {})
     workflows = [_workflow(item, rank, consensus.samples, stage_of)
                  for rank, item in enumerate(ordered, start=1)]
+    answers = result.get("answers") if isinstance(result.get("answers"), dict) else {}
+    money = money_math.compute([{**item, "rank": rank} for rank, item in
+                                enumerate(ordered, start=1)], answers,
+                               _size_key(result, order))
+    if money is not None:
+        by_rank = {m.rank: m for m in money.workflows}
+        workflows = [replace(w, money=by_rank.get(w.rank)) for w in workflows]
     proposal = _mapping(result.get("proposal"))
     summary = _text(proposal.get("executive_summary"))
     domains = sorted({w.domain_label for w in workflows if w.domain_label})
@@ -230,7 +247,22 @@ def build_report(order: dict, result: dict, *, base_url: str) -> Report:
         status_url=f"{base}/status/{public_id}",
         facts=facts,
         scorecard=report_parts.scorecard(result.get("readiness")),
+        money=money,
+        risks=_texts((result.get("research") or {}).get("risks")),
+        ai_policy=_texts(proposal.get("ai_policy")),
     )
+
+
+def _size_key(result: dict, order: dict) -> str:
+    """The size band's key ("11-50"), from the stored input or the result's label."""
+    try:
+        key = json.loads(order.get("input_json") or "{}").get("company_size")
+    except (ValueError, AttributeError):
+        key = None
+    if key:
+        return str(key)
+    label = _text((result.get("company") or {}).get("size"))
+    return next((k for k, v in COMPANY_SIZES.items() if v == label), "")
 
 
 def _workflow(item: dict, rank: int, samples: int, stage_of: dict[str, str]) -> Workflow:
@@ -264,6 +296,9 @@ def _workflow(item: dict, rank: int, samples: int, stage_of: dict[str, str]) -> 
         perspectives=_texts(item.get("perspectives")),
         also_called=_texts(item.get("also_called")),
         stage=stage_of.get(name.casefold(), ""),
+        data_touched=_text(item.get("data_touched")),
+        human_review=_text(item.get("human_review")),
+        vendor_question=_text(item.get("vendor_question")),
     )
 
 

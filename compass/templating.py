@@ -12,6 +12,8 @@ from pathlib import Path
 
 import jinja2
 
+from compass.money import FILTERS as REPORT_FILTERS
+
 # The directory holding the `compass` package (the repository, or site-packages).
 ROOT = Path(__file__).resolve().parent.parent
 # templates/ and static/ live at the top of the repository. A wheel carries them inside the
@@ -47,6 +49,7 @@ def make_environment(directory: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["money"] = money
+    env.filters.update(REPORT_FILTERS)
     return env
 
 

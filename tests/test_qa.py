@@ -85,12 +85,18 @@ def test_roadmap_must_place_each_selected_workflow_once():
 def test_proposal_must_plan_exactly_the_selection():
     plan = {"name": "A flow", "why_it_fits": "w", "implementation_steps": ["1", "2", "3"],
             "effort": "e", "time_to_value": "t", "metric": "m", "roi_estimate": "r",
-            "roi_assumptions": ["a"]}
+            "roi_assumptions": ["a"], "tool_cost_per_month_usd": {"low": 20, "high": 60},
+            "setup_days": 3, "main_pain_share_percent": 30,
+            "hours_saved_per_week": {"low": 2, "high": 4}, "data_touched": "d",
+            "human_review": "h", "vendor_question": "v"}
     proposal = {"executive_summary": "s", "workflows": [plan], "recommendations": ["a", "b"],
-                "next_steps": ["a", "b"]}
+                "next_steps": ["a", "b"], "ai_policy": ["a", "b", "c"]}
     checked = qa.check_answer("proposal", json.dumps(proposal), "end_turn", ["A flow", "B flow"])
     assert not checked.ok and "B flow" in checked.problems[0]
     assert qa.check_answer("proposal", json.dumps(proposal), "end_turn", ["A flow"]).ok
+    plan["hours_saved_per_week"] = {"low": 9, "high": 4}
+    backwards = qa.check_answer("proposal", json.dumps(proposal), "end_turn", ["A flow"])
+    assert not backwards.ok and "hours_saved_per_week" in backwards.problems[0]
 
 
 def test_ungrounded_tools_are_found():

@@ -80,7 +80,8 @@ def test_the_phase_is_schema_checked_and_rejects_a_scorecard_missing_a_dimension
 def test_the_engine_runs_the_phase_records_it_and_the_report_opens_with_it(db):
     result = run(example("dental-clinic").model_copy(update=ANSWERS), "standard", db=db)
     assert scores(result["readiness"]) == scores(readiness(form(**ANSWERS)))
-    assert result["readiness"]["answers"]["pain_hours_per_week"] == 20
+    assert result["answers"]["pain_hours_per_week"] == 20
+    assert result["answers"]["data_location"] == "cloud_apps"
     phases = [c["phase"] for c in database.ai_calls_for_run(db, "run-1")]
     assert "readiness" in phases
     report = build_report(ORDER, result, base_url="http://x")

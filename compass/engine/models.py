@@ -118,6 +118,11 @@ class Roadmap(PhaseModel):
     stages: list[RoadmapStage] = Field(min_length=1, max_length=4)
 
 
+class Range(PhaseModel):
+    low: int = Field(ge=0, le=100_000)
+    high: int = Field(ge=0, le=100_000)
+
+
 class WorkflowPlan(PhaseModel):
     name: Annotated[str, Field(min_length=3, max_length=100)]
     why_it_fits: Paragraph
@@ -127,6 +132,15 @@ class WorkflowPlan(PhaseModel):
     metric: Short
     roi_estimate: Sentence
     roi_assumptions: list[Sentence] = Field(min_length=1, max_length=6)
+    # The money section's inputs: the report does the arithmetic, not the model.
+    tool_cost_per_month_usd: Range
+    setup_days: int = Field(ge=1, le=250)
+    main_pain_share_percent: int = Field(ge=0, le=90)
+    hours_saved_per_week: Range
+    # Risks and governance, per workflow.
+    data_touched: Sentence
+    human_review: Sentence
+    vendor_question: Sentence
 
 
 class Proposal(PhaseModel):
@@ -136,6 +150,7 @@ class Proposal(PhaseModel):
     workflows: list[WorkflowPlan] = Field(min_length=1, max_length=8)
     recommendations: list[Sentence] = Field(min_length=2, max_length=8)
     next_steps: list[Sentence] = Field(min_length=2, max_length=6)
+    ai_policy: list[Sentence] = Field(min_length=3, max_length=8)
 
 
 class Review(PhaseModel):

@@ -642,6 +642,7 @@ def _proposal(user_text: str) -> dict:
         "workflows": plans or [_plan({"name": "No workflow selected"}, ["Zapier"], customer)],
         "recommendations": [_clip(r, 600) for r in recommendations],
         "next_steps": [_clip(s, 600) for s in next_steps],
+        "ai_policy": [_clip(p, 600) for p in _policy(customer)],
     }
 
 
@@ -697,6 +698,8 @@ def _plan(w: dict, tools: list[str], customer: Customer) -> dict:
         "time_to_value": f"About {_weeks(weeks)}",
         "metric": _clip(metric, 200),
         "roi_estimate": _roi(str(w.get("domain")), int(w.get("impact") or 3), customer.size),
+        **_money_inputs(w, feasibility, concept, customer),
+        **_governance(w, tools, customer),
         "roi_assumptions": [
             f"Assumption, not from your form: the figure is scaled from typical businesses of "
             f"{customer.size_label.lower()}; replace it with your own numbers after measuring.",
@@ -706,14 +709,96 @@ def _plan(w: dict, tools: list[str], customer: Customer) -> dict:
     }
 
 
+def _hours(impact: int, size: str) -> tuple[int, int]:
+    low = max(1, round(impact * SIZE_FACTOR.get(size, 2) / 2))
+    return low, max(low + 1, round(low * 2))
+
+
 def _roi(domain: str, impact: int, size: str) -> str:
-    low = max(1, round(impact * SIZE_FACTOR.get(size, 2)))
-    high = max(low + 1, round(low * 2))
-    if domain == "sales":
-        return f"{max(1, low // 2)}–{max(2, high // 2)} more won deals or bookings a month"
-    if domain == "marketing":
-        return f"{2 + impact}–{2 * (2 + impact)}% more repeat business over six months"
-    return f"{low}–{high} staff hours a week"
+    # Always time saved: a revenue claim ("more won deals") is a different unit that the
+    # money section cannot add up, so it is named but not counted.
+    low, high = _hours(impact, size)
+    extra = {"sales": ", plus any extra sales it wins (not counted)",
+             "marketing": ", plus any repeat business it brings (not counted)"}
+    return f"{low}–{high} staff hours a week{extra.get(domain, '')}"
+
+
+# Monthly subscription a workflow adds, by complexity, for a team of up to ten; larger
+# teams pay for more seats.
+TOOL_COST = {"simple": (20, 60), "moderate": (50, 200), "advanced": (200, 800)}
+SETUP_DAYS = {"simple": 3, "moderate": 10, "advanced": 30}
+SEATS = {"1": 1, "2-10": 1, "11-50": 2, "51-200": 4, "201-1000": 8, "1000+": 12}
+
+
+def _money_inputs(w: dict, feasibility: str, concept: Concept | None,
+                  customer: Customer) -> dict:
+    low, high = TOOL_COST.get(feasibility, TOOL_COST["moderate"])
+    seats = SEATS.get(customer.size, 2)
+    pain_stems = _stems(customer.pain)
+    stems = (_CONCEPT_STEMS[concept.key] if concept else
+             _stems(f"{w.get('name')} {w.get('description')}"))
+    overlap = len(stems & pain_stems)
+    share = 0 if not overlap else min(40, 10 + 10 * overlap)
+    hours_low, hours_high = _hours(int(w.get("impact") or 3), customer.size)
+    return {
+        "tool_cost_per_month_usd": {"low": low * seats, "high": high * seats},
+        "setup_days": SETUP_DAYS.get(feasibility, 10),
+        "main_pain_share_percent": share,
+        "hours_saved_per_week": {"low": hours_low, "high": hours_high},
+    }
+
+
+DATA_TOUCHED = {
+    "customer_service": "Customers' names, contact details and message history",
+    "sales": "Leads' and customers' contact details, quotes and deal notes",
+    "marketing": "Customer email lists, preferences and purchase history",
+    "operations": "Orders, schedules, job records and supplier details",
+    "finance": "Invoices, payment records and customers' billing details",
+    "hr": "Staff and applicants' personal data, CVs and contracts",
+    "it_data": "Records copied between your systems, including customer data",
+    "compliance": "Regulated records, audit evidence and the people they concern",
+}
+HUMAN_REVIEW = {
+    "customer_service": "A person approves replies on new kinds of request, and every "
+                        "complaint, refund or sensitive case goes to a person.",
+    "sales": "A person checks every quote and offer before it is sent.",
+    "marketing": "A person approves each campaign before it goes out.",
+    "operations": "A person checks exceptions the workflow flags and spot-checks a sample "
+                  "each week.",
+    "finance": "A person approves every payment, credit and write-off; the AI only drafts.",
+    "hr": "Every decision about a person (hiring, pay, discipline) stays with a manager.",
+    "it_data": "A person reviews failed or unusual transfers before they are retried.",
+    "compliance": "A responsible person signs off every output before it is relied on.",
+}
+
+
+def _governance(w: dict, tools: list[str], customer: Customer) -> dict:
+    domain = str(w.get("domain") or "operations")
+    touched = DATA_TOUCHED.get(domain, DATA_TOUCHED["operations"])
+    if customer.family.key == "healthcare":
+        touched += ", which for a practice includes health information"
+    vendor = tools[0] if tools else "each vendor"
+    return {
+        "data_touched": touched + ".",
+        "human_review": HUMAN_REVIEW.get(domain, HUMAN_REVIEW["operations"]),
+        "vendor_question": f"Ask {vendor}: is our data used to train your models, where is "
+                           "it stored, and will you sign a data processing agreement?",
+    }
+
+
+def _policy(customer: Customer) -> list[str]:
+    sensitive = customer.family.risks[0]
+    return [
+        f"Only approved tools: the AI tools in this report, set up on {customer.company}'s "
+        "own business accounts, not personal ones.",
+        "Never paste passwords, bank details or anything a customer told you in confidence "
+        "into an AI tool that is not on the approved list.",
+        sensitive,
+        "A person approves anything AI writes before it reaches a customer, until the "
+        "workflow has been right for a month; after that, spot-check a sample each week.",
+        "Every workflow has a named owner who watches its results and can switch it off.",
+        "Mistakes are reported to the owner the same day and corrected with the customer.",
+    ]
 
 
 def _fit(workflow: dict, plan: dict, customer: Customer) -> tuple[float, list[str]]:

@@ -381,7 +381,9 @@ def _result(run: Run, order_input: OrderInput, brief: Brief, research: Research,
                     "website": order_input.company_website},
         "brief": brief.model_dump(),
         "research": research.model_dump(),
-        "readiness": {**readiness.model_dump(), "answers": order_input.readiness_answers()},
+        "readiness": readiness.model_dump(),
+        # The customer's own answers: the report's money is arithmetic on these.
+        "answers": order_input.readiness_answers(labels=False),
         "workflows": [
             {**workflow, **plans[workflow["name"]],
              "domain_label": DOMAIN_LABELS[workflow["domain"]], "rank": rank,

@@ -102,6 +102,12 @@ def _consistency_problems(phase: str, value: PhaseModel, expected: list[str]) ->
             problems.append(f"proposal has no plan for: {'; '.join(missing)}")
         if unknown:
             problems.append(f"proposal plans unselected workflows: {'; '.join(unknown)}")
+        for plan in value.workflows:  # type: ignore[attr-defined]
+            for name in ("tool_cost_per_month_usd", "hours_saved_per_week"):
+                spread = getattr(plan, name)
+                if spread.low > spread.high:
+                    problems.append(f"{plan.name}: {name} has low {spread.low} above high "
+                                    f"{spread.high}")
     return problems
 
 

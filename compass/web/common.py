@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.templating import Jinja2Templates
 
+from compass.money import FILTERS as REPORT_FILTERS
 from compass.payments import CheckoutGateway
 from compass.settings import Settings
 from compass.templating import TEMPLATES_DIR
@@ -41,6 +42,7 @@ def dollars(cents: int) -> str:
 
 
 templates.env.filters["dollars"] = dollars
+templates.env.filters.update(REPORT_FILTERS)
 
 
 # -- CSRF: a signed double-submit token ------------------------------------------------------
