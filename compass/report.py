@@ -12,7 +12,9 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from compass import clock, report_parts
+from markupsafe import Markup
+
+from compass import charts, clock, report_parts
 from compass import money as money_math
 from compass.intake import COMPANY_SIZES
 from compass.money import Money, WorkflowMoney
@@ -55,6 +57,7 @@ class Workflow:
     human_review: str = ""
     vendor_question: str = ""
     money: WorkflowMoney | None = None
+    weeks: int | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,8 @@ class Report:
     money: Money | None = None
     risks: list[str] = field(default_factory=list)
     ai_policy: list[str] = field(default_factory=list)
+    chart_value_effort: Markup = field(default_factory=Markup)
+    chart_timeline: Markup = field(default_factory=Markup)
 
     @property
     def title(self) -> str:
@@ -250,7 +255,40 @@ def build_report(order: dict, result: dict, *, base_url: str) -> Report:
         money=money,
         risks=_texts((result.get("research") or {}).get("risks")),
         ai_policy=_texts(proposal.get("ai_policy")),
+        chart_value_effort=_value_effort_chart(workflows, money),
+        chart_timeline=_timeline_chart(workflows, result.get("roadmap") or {}),
     )
+
+
+def _value_effort_chart(workflows: list[Workflow], money: Money | None) -> Markup:
+    points = []
+    for w in workflows:
+        if w.money is not None:
+            points.append(charts.Point(w.rank, w.name, w.money.setup_days,
+                                       (w.money.value_low + w.money.value_high) / 2))
+        elif w.impact is not None:
+            points.append(charts.Point(w.rank, w.name, w.rank, w.impact))
+    return charts.value_effort(points, money=money is not None,
+                               title="Each workflow's expected return a year against the "
+                                     "effort to set it up, numbered by priority")
+
+
+def _timeline_chart(workflows: list[Workflow], roadmap: dict) -> Markup:
+    """Each workflow from its stage's first week until it shows results."""
+    stages = [s for s in roadmap.get("stages") or [] if isinstance(s, dict)]
+    by_name = {w.name.casefold(): w for w in workflows}
+    bars: list[charts.Bar] = []
+    next_start = 1
+    for number, stage in enumerate(stages, start=1):
+        span = charts.weeks_of(_text(stage.get("timeframe"))) or (next_start, next_start + 3)
+        members = [by_name[n.casefold()] for n in _texts(stage.get("workflow_names"))
+                   if n.casefold() in by_name]
+        for w in sorted(members, key=lambda w: w.rank):
+            length = w.weeks or (span[1] - span[0] + 1)
+            bars.append(charts.Bar(w.rank, w.name, number, span[0], span[0] + length - 1))
+        next_start = span[1] + 1
+    return charts.timeline(bars, title="Roadmap: when each workflow starts and when it "
+                                       "should show results, in weeks")
 
 
 def _size_key(result: dict, order: dict) -> str:
@@ -296,6 +334,7 @@ def _workflow(item: dict, rank: int, samples: int, stage_of: dict[str, str]) -> 
         perspectives=_texts(item.get("perspectives")),
         also_called=_texts(item.get("also_called")),
         stage=stage_of.get(name.casefold(), ""),
+        weeks=_int(item.get("time_to_value_weeks")) or None,
         data_touched=_text(item.get("data_touched")),
         human_review=_text(item.get("human_review")),
         vendor_question=_text(item.get("vendor_question")),
