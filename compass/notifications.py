@@ -176,6 +176,21 @@ def _order_context(db: sqlite_utils.Database, order: dict, customer: dict,
     }
 
 
+def _money_summary(report) -> str:
+    money = report.money
+    if money is None:
+        return ""
+    from compass.money import dollars, months, span
+
+    return (f"First-year investment {span(money.investment_low, money.investment_high)}, "
+            f"expected return {span(money.return_low, money.return_high)} a year, payback "
+            f"{months(money.payback_low_months)}"
+            + (f" to {months(money.payback_high_months)}"
+               if money.payback_high_months != money.payback_low_months else "")
+            + ("" if money.from_volumes else " (a typical range: add your volumes for exact "
+               f"figures at {dollars(money.rate)} an hour)") + ".")
+
+
 def _report_ready(db: sqlite_utils.Database, order: dict, settings: Settings,
                   context: dict) -> list[Attachment]:
     report = documents.report_for_order(order, settings)
@@ -186,6 +201,11 @@ def _report_ready(db: sqlite_utils.Database, order: dict, settings: Settings,
         top_workflows=[{"name": w.name, "description": w.description}
                        for w in report.workflows[:3]],
         pdf_filename=report.pdf_filename, pdf_attached=False,
+        readiness=(f"{report.scorecard.overall:.1f} of 5 ({report.scorecard.level})"
+                   if report.scorecard else ""),
+        money_summary=_money_summary(report),
+        # Inline SVG: Apple Mail, Thunderbird and most phones draw it; others show the text.
+        chart=report.chart_value_effort,
     )
     try:
         path = documents.ensure_report_pdf(db, order, settings)

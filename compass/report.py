@@ -18,7 +18,7 @@ from compass import charts, clock, report_parts
 from compass import money as money_math
 from compass.intake import COMPANY_SIZES
 from compass.money import Money, WorkflowMoney
-from compass.report_parts import Scorecard
+from compass.report_parts import Considered, Scorecard
 from compass.tiers import get_tier
 
 FEASIBILITY_LABELS = {"simple": "Simple", "moderate": "Moderate", "advanced": "Advanced"}
@@ -135,6 +135,7 @@ class Report:
     ai_policy: list[str] = field(default_factory=list)
     chart_value_effort: Markup = field(default_factory=Markup)
     chart_timeline: Markup = field(default_factory=Markup)
+    considered: list[Considered] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -257,6 +258,7 @@ def build_report(order: dict, result: dict, *, base_url: str) -> Report:
         ai_policy=_texts(proposal.get("ai_policy")),
         chart_value_effort=_value_effort_chart(workflows, money),
         chart_timeline=_timeline_chart(workflows, result.get("roadmap") or {}),
+        considered=report_parts.considered(result.get("considered"), order["tier"]),
     )
 
 

@@ -1,4 +1,4 @@
-"""The report's assessment sections as display data: the readiness scorecard.
+"""The report's assessment sections as display data: the scorecard and the considered list.
 
 Built from the engine's stored result by `compass.report.build_report`. Each builder is
 forgiving about what it reads (older results lack these parts) and returns None when a
@@ -79,3 +79,26 @@ def scorecard(raw: Any) -> Scorecard | None:
     return Scorecard(overall=overall, level=level, summary=text(raw.get("summary")),
                      dimensions=dimensions, unanswered=texts(raw.get("unanswered")),
                      assumed=[d.label for d in dimensions if d.confidence == "low"])
+
+
+@dataclass(frozen=True)
+class Considered:
+    name: str
+    domain_label: str
+    votes: int
+    selected: bool
+    why_not: str
+
+
+# Tiers whose report lists every idea considered (an appendix the starter report leaves out).
+CONSIDERED_TIERS = frozenset({"standard", "premium"})
+
+
+def considered(raw: Any, tier: str) -> list[Considered]:
+    if tier not in CONSIDERED_TIERS or not isinstance(raw, list):
+        return []
+    rows = [Considered(name=text(item.get("name")), domain_label=text(item.get("domain_label")),
+                       votes=item["votes"] if isinstance(item.get("votes"), int) else 0,
+                       selected=bool(item.get("selected")), why_not=text(item.get("why_not")))
+            for item in raw if isinstance(item, dict) and text(item.get("name"))]
+    return sorted(rows, key=lambda c: (not c.selected, -c.votes, c.name.casefold()))

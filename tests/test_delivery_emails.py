@@ -95,7 +95,7 @@ def test_a_completed_order_sends_receipt_then_report_with_pdfs(db, smtp, queue):
         assert "Brightside Family Dental" in text and order["order_number"] in text
     whole = "\n".join(pages).lower()
     for heading in ("Executive summary", "Your prioritised workflows", "Roadmap",
-                    "How confident we are", "How this report was made", "Return on investment",
+                    "How confident we are", "How this report was made", "Cost and return",
                     "How to implement it", "Demonstration copy"):
         assert heading.lower() in whole, heading
     for rank in range(2, 9):
@@ -109,6 +109,10 @@ def test_a_completed_order_sends_receipt_then_report_with_pdfs(db, smtp, queue):
     assert f"https://compass.example/status/{order['public_id']}" in text_of(confirmation)
     assert order["order_number"] in text_of(confirmation) and "$399.00" in text_of(confirmation)
     assert "offline demonstration model" in text_of(ready)  # the offline engine made it
+    # The summary: readiness, the business case, and the chart where the client draws SVG.
+    for part in (html_of(ready), text_of(ready)):
+        assert "AI readiness" in part and "The business case:" in part
+    assert "<svg" in html_of(ready) and "<svg" not in text_of(ready)
     # HTML part: inline styles, no <style> block or external CSS (mail clients drop those).
     assert "<style" not in html_of(ready) and "<link" not in html_of(ready)
     assert 'style="' in html_of(ready)

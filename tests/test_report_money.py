@@ -101,3 +101,18 @@ def test_every_tier_shows_scorecard_money_risks_and_policy(db, name, tier, answe
     assert "Ask " in html and "Data it touches" in html
     for risk in result["research"]["risks"]:
         assert risk.replace("'", "&#39;").replace('"', "&#34;")[:60] in html
+
+
+def test_the_considered_list_explains_every_idea_left_out(db):
+    result = run(example("dental-clinic"), "standard", db=db)
+    considered = result["considered"]
+    assert len(considered) == result["consensus"]["candidates"]
+    chosen = [c for c in considered if c["selected"]]
+    assert sorted(c["name"] for c in chosen) == sorted(w["name"] for w in result["workflows"])
+    assert all(c["why_not"] for c in considered if not c["selected"])
+    html = render("report/_content.html", report=report_of(result, "standard"))
+    assert 'id="considered"' in html
+    for idea in considered:
+        assert f"{idea['votes']}/5" in html
+    starter = render("report/_content.html", report=report_of(result, "starter"))
+    assert 'id="considered"' not in starter  # an appendix of the standard and premium tiers

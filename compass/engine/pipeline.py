@@ -44,7 +44,7 @@ from compass.engine.selector import Selection, fallback_rank, select
 from compass.engine.voter import Consensus, vote
 from compass.intake import OrderInput
 from compass.pricing import cost_microusd
-from compass.tiers import Tier
+from compass.tiers import FEASIBILITY_RANK, Tier
 
 MAX_RETRIES_PER_CALL = 2
 MAX_ATTEMPTS = 3
@@ -364,6 +364,38 @@ def _consensus_summary(consensus: Consensus, selections: list[Selection]) -> dic
     }
 
 
+def _considered(consensus: Consensus, selections: list[Selection], tier: Tier) -> list[dict]:
+    """Every candidate the analysts proposed, with its votes and, if left out, why."""
+    chosen = {id(s.cluster) for s in selections}
+    covered: dict[str, list[str]] = {}
+    for s in selections:
+        covered.setdefault(s.domain, []).append(s.workflow["name"])
+    ceiling = FEASIBILITY_RANK[tier.max_feasibility]
+    rows = []
+    for cluster in consensus.clusters:
+        idea = cluster.representative
+        domain = str(idea.get("domain"))
+        if id(cluster) in chosen:
+            reason = ""
+        elif consensus.had_consensus and cluster.votes < consensus.min_votes:
+            reason = (f"Proposed by {cluster.votes} of {consensus.samples} analysts; "
+                      f"{consensus.min_votes} had to agree.")
+        elif FEASIBILITY_RANK.get(str(idea.get("feasibility")), 1) > ceiling:
+            reason = (f"{str(idea.get('feasibility')).capitalize()} to build: beyond what the "
+                      f"{tier.label} tier plans for.")
+        elif len(covered.get(domain, [])) >= 2:
+            reason = (f"{DOMAIN_LABELS.get(domain, domain)} is already covered by "
+                      f"“{covered[domain][0]}” and “{covered[domain][1]}”.")
+        else:
+            reason = ("Agreed, but ranked below the chosen workflows on relevance to what "
+                      "you described, feasibility and impact.")
+        rows.append({"name": idea.get("name"), "domain": domain,
+                     "domain_label": DOMAIN_LABELS.get(domain, domain),
+                     "feasibility": idea.get("feasibility"), "votes": cluster.votes,
+                     "selected": not reason, "why_not": reason})
+    return rows
+
+
 def _result(run: Run, order_input: OrderInput, brief: Brief, research: Research,
             readiness: Readiness, consensus: Consensus, selections: list[Selection],
             workflows: list[dict], roadmap: Roadmap, proposal: Proposal, review: Review,
@@ -397,6 +429,7 @@ def _result(run: Run, order_input: OrderInput, brief: Brief, research: Research,
         "roadmap": roadmap.model_dump(),
         "proposal": {k: v for k, v in proposal.model_dump().items() if k != "workflows"},
         "consensus": _consensus_summary(consensus, selections),
+        "considered": _considered(consensus, selections, run.tier),
         "qa": {**score.as_dict(), "attempts": run.attempt, "review": review.model_dump()},
         "usage": usage(run.db, run.run_id, reused=run.reused_calls),
         "timings": run.timings,
