@@ -30,9 +30,51 @@ def test_hostile_company_name_is_text_in_the_pdf_and_fetches_nothing(db):
     report = build_report(store.orders.get(db, order["id"]), result, base_url="https://x.example")
     rendered = pdf.render_pdf(documents.report_document(report))
     assert rendered.refused == []  # the name is text, not an element: nothing to fetch
-    assert rendered.served == ["https://static.compass.invalid/static/css/report.css",
-                               "https://static.compass.invalid/static/css/report-print.css"]
+    assert sorted(rendered.served) == [
+        "https://static.compass.invalid/static/css/report-print.css",
+        "https://static.compass.invalid/static/css/report.css",
+        "https://static.compass.invalid/static/images/compass.svg"]
     assert "<script>alert(1)</script>" in "".join(text_of(rendered.pdf))
+
+
+# The report's sections that open a page (report-print.css); the page before one of these
+# is the last of its section, the only kind allowed to stay mostly empty.
+SECTION_TITLES = ("Contents", "Your AI readiness scorecard", "Executive summary",
+                  "The business case", "Your prioritised workflows", "Roadmap",
+                  "Risks and governance", "Appendix: every idea we considered")
+
+
+def lowest_text(page) -> float:
+    """The y of the lowest line of body text (PDF points from the bottom of the page)."""
+    height = float(page.mediabox.height)
+    found: list[float] = []
+
+    def visit(text, cm, tm, font, size):
+        y = tm[5] * cm[3] + tm[4] * cm[1] + cm[5]
+        if text.strip() and 70 < y < height - 70:  # not the running header or footer
+            found.append(y)
+
+    page.extract_text(visitor_text=visit)
+    return min(found, default=height)
+
+
+def test_no_premium_page_is_more_than_a_third_empty_but_a_sections_last(db):
+    answers = {"pain_hours_per_week": "15", "pain_cost_per_hour": "40",
+               "data_location": "spreadsheets", "tool_budget": "500_2000"}
+    order = paid_order(db, "premium", **answers)
+    report = build_report(store.get_order(db, order["id"]),
+                          engine_result(db, "premium", **answers), base_url="https://x.example")
+    reader = PdfReader(io.BytesIO(pdf.render_in_process(documents.report_document(report)).pdf))
+    pages = list(reader.pages)
+    texts = [" ".join(p.extract_text().split()) for p in pages]
+    opens = [any(title in text[:160] for title in SECTION_TITLES) for text in texts]
+    assert sum(opens) >= 6
+    usable = 842 - 2 * 62  # A4 less the top and bottom margins, in points
+    for number, page in enumerate(pages[1:-1], start=2):
+        if opens[number]:  # the next page opens a section: this one may end short
+            continue
+        empty = (lowest_text(page) - 62) / usable
+        assert empty <= 1 / 3, f"page {number} is {empty:.0%} empty: {texts[number - 1][:120]}"
 
 
 @pytest.fixture
