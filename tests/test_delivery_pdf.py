@@ -62,7 +62,7 @@ def test_no_premium_page_is_more_than_a_third_empty_but_a_sections_last(db):
     answers = {"pain_hours_per_week": "15", "pain_cost_per_hour": "40",
                "data_location": "spreadsheets", "tool_budget": "500_2000"}
     order = paid_order(db, "premium", **answers)
-    report = build_report(store.get_order(db, order["id"]),
+    report = build_report(store.orders.get(db, order["id"]),
                           engine_result(db, "premium", **answers), base_url="https://x.example")
     reader = PdfReader(io.BytesIO(pdf.render_in_process(documents.report_document(report)).pdf))
     pages = list(reader.pages)

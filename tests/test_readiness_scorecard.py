@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from compass import db as database
+from compass import store
 from compass.engine import prompts, qa
 from compass.engine.models import DIMENSIONS
 from compass.engine.offline import respond
@@ -82,7 +82,7 @@ def test_the_engine_runs_the_phase_records_it_and_the_report_opens_with_it(db):
     assert scores(result["readiness"]) == scores(readiness(form(**ANSWERS)))
     assert result["answers"]["pain_hours_per_week"] == 20
     assert result["answers"]["data_location"] == "cloud_apps"
-    phases = [c["phase"] for c in database.ai_calls_for_run(db, "run-1")]
+    phases = [c["phase"] for c in store.ai_calls.for_run(db, "run-1")]
     assert "readiness" in phases
     report = build_report(ORDER, result, base_url="http://x")
     html = render("report/_content.html", report=report)
@@ -105,5 +105,5 @@ def test_the_local_messages_api_answers_the_readiness_phase(db):
         result = run(example("logistics-firm").model_copy(update=ANSWERS), "starter",
                      provider=anthropic(server), db=db)
     assert scores(result["readiness"])["data"] == (4, "high")
-    calls = [c for c in database.ai_calls_for_run(db, "run-1") if c["phase"] == "readiness"]
+    calls = [c for c in store.ai_calls.for_run(db, "run-1") if c["phase"] == "readiness"]
     assert calls and calls[-1]["status"] == "ok" and calls[-1]["provider"] == "anthropic"
