@@ -40,7 +40,7 @@ FROM ${PYTHON_IMAGE}
 # WeasyPrint's libraries and a font, the sqlite3 CLI for the operator (`fly ssh console`).
 RUN apt-get update -qq \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-inter \
        sqlite3 ca-certificates tini >/dev/null \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --user-group --home-dir /app --no-create-home compass

@@ -24,7 +24,7 @@ DEV_STAMP := $(VENV)/.installed-dev-$(LOCK_HASH)
 
 # WeasyPrint's libraries, a font, the sqlite3 CLI for operators.
 # chromium: the browser test (tests/test_e2e_browser.py); wrk: bench/web.py.
-DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core sqlite3 chromium wrk
+DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-inter sqlite3 chromium wrk
 
 # Browser code comes from the npm registry (`npm pack`), each tarball checked against a
 # pinned sha256, into the git-ignored static/vendor/ (never committed).
@@ -105,6 +105,7 @@ $(ALTCHA):
 
 run: $(RUN_STAMP) $(VENDOR)
 	$(BIN)/compass migrate
+	$(BIN)/compass sample-report
 	@echo "AI Readiness Compass: open http://127.0.0.1:$(PORT)  (data in $(COMPASS_DATA_DIR))"
 	@# honcho gives each process its own PORT (the worker web+100): COMPASS_WEB_PORT keeps
 	@# the worker's links on the web's port. `-e /dev/null`: .env is read by the processes

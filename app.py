@@ -46,6 +46,8 @@ def routes(settings: Settings) -> list[Route | Mount]:
         Route("/api/orders/{public_id}/status", status.status_json),
         Route("/status/{public_id}", status.status_page),
         Route("/", pages.home),
+        Route("/sample-report", pages.sample_report),
+        Route("/sample-report.pdf", pages.sample_report_pdf),
         Route("/terms", pages.terms),
         Route("/privacy", pages.privacy),
         Route("/refund-policy", pages.refund_policy),

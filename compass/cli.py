@@ -43,6 +43,15 @@ def _load_input(path: Path):
         raise SystemExit(f"error: {path} is not a valid order form:\n" + "\n".join(lines)) from None
 
 
+def cmd_sample_report(args: argparse.Namespace) -> int:
+    from compass import sample
+
+    started = time.perf_counter()
+    path = sample.build(get_settings(), force=args.force)
+    print(f"sample report: {path} ({time.perf_counter() - started:.1f} s)")
+    return 0
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from compass.engine import EngineFailed, run_engine
     from compass.engine.provider import build_provider
@@ -130,6 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--run-id", help="resume this run, reusing its successful calls")
     generate.add_argument("--quiet", action="store_true", help="no progress lines")
     generate.set_defaults(handler=cmd_generate)
+
+    sample = commands.add_parser(
+        "sample-report", help="build the landing page's sample report (offline model)")
+    sample.add_argument("--force", action="store_true", help="rebuild it even if it exists")
+    sample.set_defaults(handler=cmd_sample_report)
 
     verify = commands.add_parser(
         "backup-verify", help="restore the latest replica to a temporary file and check it")

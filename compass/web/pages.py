@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import FileResponse, PlainTextResponse, Response
 
-from compass.web.common import render
+from compass import sample
+from compass.tiers import TIERS
+from compass.web.common import render, state
+
+# What each tier's report holds, for the landing page (the report templates decide it).
+TIER_CONTENTS = {
+    "starter": ["Readiness scorecard", "Business case: cost, return, payback",
+                "Risks and an AI-use policy", "Value-against-effort chart and roadmap"],
+    "standard": ["Everything in Starter", "Appendix: every idea considered, with votes"],
+    "premium": ["Everything in Standard", "Custom integrations in scope"],
+}
 
 
 async def home(request: Request) -> Response:
-    return render(request, "home.html")
+    return render(request, "home.html", {"tier_contents": TIER_CONTENTS})
+
+
+async def sample_report(request: Request) -> Response:
+    """The sample report in the browser (built on the first visit if set-up did not)."""
+    report = await run_in_threadpool(sample.report, state(request).settings)
+    return render(request, "sample_report.html", {"report": report, "tier": TIERS[sample.TIER]})
+
+
+async def sample_report_pdf(request: Request) -> Response:
+    path = await run_in_threadpool(sample.build, state(request).settings)
+    return FileResponse(path, media_type="application/pdf",
+                        filename="AI-Readiness-Compass-sample-report.pdf",
+                        content_disposition_type="inline")
 
 
 async def terms(request: Request) -> Response:
