@@ -70,7 +70,7 @@ def pdf_path(settings: Settings) -> Path:
     return folder(settings) / "sample-report.pdf"
 
 
-def build(settings: Settings, *, force: bool = False, timeout: float = 180.0) -> Path:
+def build(settings: Settings, *, force: bool = False, timeout: float = 600.0) -> Path:
     """Make the sample report (result and PDF) unless it is there already. Returns the PDF."""
     from compass.engine import run_engine
     from compass.engine.offline import OfflineProvider
