@@ -3,7 +3,7 @@
 1. Render time of a real premium report (the offline engine's result for
    examples/dental-clinic.json), through `compass.pdf.render_pdf` exactly as the worker
    calls it (helper process, static-only fetcher, forked child per render), repeated;
-   the target is under 2 s. The in-process time (WeasyPrint alone) is shown beside it.
+   the target is under 1.5 s (issue 13). The in-process time (WeasyPrint alone) is shown beside it.
 2. Throughput of GET /orders/{id}/download under uvicorn (app:app, development settings)
    with wrk when installed, else a python httpx client. The PDF is stored once; the
    endpoint must not render, which the benchmark checks: `report_versions` still holds one
@@ -59,12 +59,13 @@ def bench_render(order: dict, result: dict, renders: int) -> dict:
 
     html = documents.report_document(build_report(order, result, base_url="https://x.example"))
     started = time.perf_counter()
-    first = pdf.render_pdf(html)  # starts the helper process (imports WeasyPrint once)
+    # A long timeout: a benchmark measures a slow render rather than failing it.
+    first = pdf.render_pdf(html, timeout=600)  # starts the helper (imports WeasyPrint once)
     cold = time.perf_counter() - started
     warm, inner = [], []
     for _ in range(renders):
         started = time.perf_counter()
-        rendered = pdf.render_pdf(html)
+        rendered = pdf.render_pdf(html, timeout=600)
         warm.append(time.perf_counter() - started)
         inner.append(rendered.seconds)
     return {"pages": first.pages, "bytes": len(first.pdf), "cold_s": cold,
@@ -117,7 +118,7 @@ def main() -> None:
         print(f"  render (helper process, as the worker does it): median "
               f"{render['median_s']:.2f} s, min {render['min_s']:.2f} s, max "
               f"{render['max_s']:.2f} s over {args.renders} renders "
-              f"({'meets' if render['median_s'] < 2 else 'MISSES'} the 2 s target)")
+              f"({'meets' if render['median_s'] < 1.5 else 'MISSES'} the 1.5 s target)")
         print(f"  of which WeasyPrint itself: median {render['weasyprint_median_s']:.2f} s; "
               f"first render incl. starting the helper: {render['cold_s']:.2f} s")
         download = bench_download(data_dir, order, args.duration, args.connections)
