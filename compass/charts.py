@@ -136,7 +136,7 @@ def _svg(width: int, height: int, title: str, parts: list[str]) -> Markup:
     # Safe: every text that reaches this markup went through `escape` above.
     return Markup(  # noqa: S704
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" style="max-width:100%;height:auto" '
+        f'width="{width}" height="{height}" '
         f'role="img" class="chart" '
         f'font-family="{FONT}" aria-label="{escape(title, {chr(34): "&quot;"})}">'
         f"<title>{escape(title)}</title>{body}</svg>")

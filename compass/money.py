@@ -133,7 +133,7 @@ def compute(workflows: list[dict], answers: dict, size: str) -> Money | None:
     else:
         pain_low, pain_high = TYPICAL_PAIN_HOURS.get(size, TYPICAL_PAIN_HOURS["11-50"])
 
-    if from_volumes:
+    if pain_hours is not None and cost is not None:
         basis = (f"From your numbers: {hours(pain_hours)} hours a week on your main pain at "
                  f"{dollars(rate)} an hour.")
     else:

@@ -208,7 +208,7 @@ def build_report(order: dict, result: dict, *, base_url: str) -> Report:
     stage_of = _stage_names(result.get("roadmap") or {})
     workflows = [_workflow(item, rank, consensus.samples, stage_of)
                  for rank, item in enumerate(ordered, start=1)]
-    answers = result.get("answers") if isinstance(result.get("answers"), dict) else {}
+    answers = _mapping(result.get("answers"))
     money = money_math.compute([{**item, "rank": rank} for rank, item in
                                 enumerate(ordered, start=1)], answers,
                                _size_key(result, order))

@@ -123,12 +123,18 @@ def _on_exit(path: Any) -> None:
 
 
 def start_worker_process() -> None:
-    """Once per worker process (huey calls startup hooks once per worker thread)."""
+    """Once per worker process (huey calls startup hooks once per worker thread).
+
+    The other worker threads wait here until it has finished: a thread that went on at once
+    could run a task (the periodic reconcile) against a schema not yet migrated."""
     global _started_flag
     with _started:
-        if _started_flag:
-            return
-        _started_flag = True
+        if not _started_flag:
+            _start_once()
+            _started_flag = True
+
+
+def _start_once() -> None:
     logs.configure("worker")
     path = health.heartbeat_path(get_settings())
     health.write_heartbeat(path)

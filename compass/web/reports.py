@@ -75,11 +75,17 @@ def _counts_as_download(request: Request) -> bool:
     """A person downloading, as opposed to a mail scanner or a link preview.
 
     The refund rules treat a download as use of the report, so only a browser navigation
-    a person started counts: browsers send `Sec-Fetch-User: ?1` only then, and page
-    scripts cannot set it. Scanners fetch without it. PDF viewers fetch in ranges and
+    counts: browsers send Fetch Metadata (`Sec-Fetch-Mode: navigate`, and
+    `Sec-Fetch-User: ?1` when a person started it; a clicked `download` link may carry
+    only the former) and page scripts cannot set them. Scanners and link previews fetch
+    without them; prefetches say so in `Sec-Purpose`. PDF viewers fetch in ranges and
     browsers send HEAD: the whole-file GET only.
+    https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Sec-Fetch-Mode
     """
-    if request.method != "GET" or request.headers.get("sec-fetch-user") != "?1":
+    headers = request.headers
+    navigated = (headers.get("sec-fetch-user") == "?1"
+                 or headers.get("sec-fetch-mode") == "navigate")
+    if request.method != "GET" or not navigated or "prefetch" in headers.get("sec-purpose", ""):
         return False
     byte_range = request.headers.get("range", "")
     return not byte_range or byte_range.replace(" ", "").startswith("bytes=0-")
