@@ -187,7 +187,7 @@ def test_429_waits_as_long_as_retry_after_says(server):
 
     assert response.text == OK_TEXT and response.extra["attempts"] == 2
     assert server.request_count == 2
-    assert 0.9 <= elapsed < 3  # backoff alone would have waited about 0.01 s
+    assert elapsed >= 0.9  # retry-after honoured: backoff alone would have waited ~0.01 s
 
 
 @pytest.mark.parametrize("status", [529, 500, 503])
@@ -242,7 +242,7 @@ def test_backoff_grows_between_attempts(server):
     assert (caught.value.retryable, caught.value.status) == (True, 500)
     assert server.request_count == 3
     # Waits drawn from [0.1, 0.2] then [0.2, 0.4]; a constant 0.01 s would be far below.
-    assert 0.3 <= elapsed < 2
+    assert elapsed >= 0.3  # a lower bound only: an upper one flakes on a loaded machine
 
 
 def test_unreachable_api_is_a_retryable_error():
