@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from compass import clock, store
+from compass.templating import money
 from compass.tiers import TIERS
 
 
@@ -178,9 +179,9 @@ def summary_pairs(f: Figures) -> list[tuple[str, str]]:
 
     return [
         ("Orders paid", str(f.orders)),
-        ("Revenue", f"${f.revenue_cents / 100:,.2f}"),
-        ("Refunds", f"{f.refunds} (${f.refunded_cents / 100:,.2f}; rate {pct(f.refund_rate_pct)})"),
-        ("Net", f"${f.net_cents / 100:,.2f}"),
+        ("Revenue", money(f.revenue_cents)),
+        ("Refunds", f"{f.refunds} ({money(f.refunded_cents)}; rate {pct(f.refund_rate_pct)})"),
+        ("Net", money(f.net_cents)),
         ("Delivered / failed", f"{f.completed} / {f.failed} (QA pass {pct(f.qa_pass_rate_pct)})"),
         ("Processing time", f"median {minutes(f.median_minutes)}, p95 {minutes(f.p95_minutes)}"),
         ("AI cost", f"${f.ai_cost_usd:,.2f} (${f.ai_cost_per_order_usd:,.2f} per order)"),

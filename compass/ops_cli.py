@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from compass import insights, operations, store
 from compass.settings import get_settings
+from compass.templating import money
 
 
 def _open():
@@ -44,7 +45,7 @@ def cmd_orders_list(args: argparse.Namespace) -> int:
         return 0
     for row in rows:
         print(f"{row['order_number']}  {row['status']:<15} {row['tier']:<8} "
-              f"${row['amount_cents'] / 100:>7.2f}  {row['created_at'][:16]}  "
+              f"{money(row['amount_cents']):>8}  {row['created_at'][:16]}  "
               f"{row['email'] or '-'}  {row['company_name'] or ''}")
     print(f"{len(rows)} order(s)", file=sys.stderr)
     return 0
@@ -62,7 +63,7 @@ def cmd_orders_show(args: argparse.Namespace) -> int:
     totals = detail["ai_totals"]
     lines = [
         f"{order['order_number']}  {order['status']}  {order['tier']}  "
-        f"${order['amount_cents'] / 100:.2f}  public id {order['public_id']}",
+        f"{money(order['amount_cents'])}  public id {order['public_id']}",
         f"customer: {customer.get('email', '-')} ({customer.get('company_name', '')})",
         f"created {order['created_at']}  paid {order['paid_at'] or '-'}  "
         f"completed {order['completed_at'] or '-'}",
@@ -81,7 +82,7 @@ def cmd_orders_show(args: argparse.Namespace) -> int:
                  f"tokens, ${totals['cost_usd']:.4f}, {totals['latency_seconds']:.1f} s")
     lines.append("payments:")
     lines += [f"  {p['provider']} {p['checkout_session_id']} {p['status']} "
-              f"${p['amount_cents'] / 100:.2f} {p['created_at']}" for p in detail["payments"]]
+              f"{money(p['amount_cents'])} {p['created_at']}" for p in detail["payments"]]
     lines.append("emails:")
     lines += [f"  {e['kind']:<22} {e['status']:<8} attempts {e['attempts']}"
               + (f"  last error: {e['last_error']}" if e["last_error"] else "")

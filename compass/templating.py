@@ -27,9 +27,10 @@ STATIC_DIR = ASSETS_ROOT / "static"
 
 
 def money(cents: int, currency: str = "usd") -> str:
-    """'$149.00' for USD; '149.00 EUR' for anything else (integer cents in, never floats)."""
+    """The one way a price or payment is written, on the site, in mail and in PDFs: '$149' for
+    whole dollars, '$12.50' otherwise; '149 EUR' for other currencies. Integer cents in."""
     whole, rest = divmod(int(cents), 100)
-    amount = f"{whole:,}.{rest:02d}"
+    amount = f"{whole:,}" if rest == 0 else f"{whole:,}.{rest:02d}"
     return f"${amount}" if currency.lower() == "usd" else f"{amount} {currency.upper()}"
 
 

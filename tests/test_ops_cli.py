@@ -61,7 +61,7 @@ def test_orders_show_has_timeline_ai_and_payments(db, capsys):
     out = capsys.readouterr().out
     assert "payment_pending → paid" in out
     assert "AI: 1 calls, 1,201 in / 800 out" in out and "$0.0090" in out
-    assert "dev cs_1 succeeded $149.00" in out and "QA: 8/10" in out
+    assert "dev cs_1 succeeded $149" in out and "QA: 8/10" in out
     with pytest.raises(SystemExit, match="no order"):
         cli.main(["orders", "show", "ORD-2099-000009"])
 

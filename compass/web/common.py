@@ -16,7 +16,7 @@ from starlette.templating import Jinja2Templates
 from compass.money import FILTERS as REPORT_FILTERS
 from compass.payments import CheckoutGateway
 from compass.settings import Settings
-from compass.templating import TEMPLATES_DIR
+from compass.templating import TEMPLATES_DIR, money
 from compass.tiers import TIERS
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR)  # autoescape is on for .html
@@ -37,11 +37,7 @@ def state(request: Request) -> AppState:
     return request.app.state.compass
 
 
-def dollars(cents: int) -> str:
-    return f"${cents / 100:,.0f}" if cents % 100 == 0 else f"${cents / 100:,.2f}"
-
-
-templates.env.filters["dollars"] = dollars
+templates.env.filters["money"] = money
 templates.env.filters.update(REPORT_FILTERS)
 
 
