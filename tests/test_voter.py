@@ -238,3 +238,27 @@ def test_vote_is_deterministic():
     first, again = vote(samples, PERSPECTIVES), vote(samples, PERSPECTIVES)
     assert [c.names for c in first.clusters] == [c.names for c in again.clusters]
     assert [c.votes for c in first.clusters] == [5] * 25
+
+
+def test_auto_prefix_is_filler_not_glued_to_the_next_word():
+    # "Auto-reconcile" once became "autoreconcil", a word no other analyst writes.
+    assert concepts("Auto-reconcile bank transactions") == concepts("reconcile bank transactions")
+    assert "reconcile" in concepts("Auto-reconcile")
+    assert concepts("auto-reply drafts") == concepts("reply drafts")
+    # The other prefixes still make one word.
+    assert concepts("e-mail triage") == concepts("email triage")
+    assert concepts("re-order stock") == concepts("reorder stock")
+
+
+def test_held_out_set_is_big_enough_and_kept_apart_from_dev():
+    from bench.voting import DATA, parse
+    from bench.voting_heldout import HELD_OUT_DATA
+
+    held_out, dev = parse(HELD_OUT_DATA), parse(DATA)
+    industries = [name for name in held_out if name != "generic"]
+    concepts_ = [c for group in held_out.values() for c in group]
+    assert len(industries) >= 12 and not set(industries) & set(dev)
+    assert len(concepts_) >= 40
+    assert all(len(c.names) == 5 and c.descriptions for c in concepts_)
+    dev_names = {n.lower() for group in dev.values() for c in group for n in c.names}
+    assert not dev_names & {n.lower() for c in concepts_ for n in c.names}

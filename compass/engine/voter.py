@@ -236,13 +236,14 @@ _PHRASE_STARTS = frozenset(key[0] for key in _PHRASES)
 _LONGEST = max(len(key) for key in _PHRASES)
 _STOP = frozenset(_fold(word) for word in STOPWORDS)
 _WORD = re.compile(r"[a-z0-9]+")
-# "e-mail", "re-order", "auto-reply", "no-show" are one word; "pre-visit intake" and
-# "post-service review" are about the intake and the review.
+# "e-mail", "re-order", "no-show" are one word; "pre-visit intake" and "post-service
+# review" are about the intake and the review; "auto-reconcile" is "reconcile" (auto is
+# filler: gluing it on made "autoreconcil", a word no other analyst writes).
 _PREFIXES = re.compile(r"\b(e|re|auto|no|pre|post)-(?=[a-z])")
 
 
 def _join_prefix(match: re.Match[str]) -> str:
-    return "" if match.group(1) in ("pre", "post") else match.group(1)
+    return "" if match.group(1) in ("pre", "post", "auto") else match.group(1)
 
 
 @functools.lru_cache(maxsize=16384)
