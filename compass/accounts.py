@@ -25,7 +25,7 @@ import sqlite_utils
 from pydantic import ValidationError
 
 from compass import clock, intake, notifications, ratelimit, store
-from compass.intake import COMPANY_SIZES, OrderInput
+from compass.intake import COMPANY_SIZES, BusinessProfile
 from compass.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -316,37 +316,18 @@ def owns_order(principal: Principal | None, order: dict | None) -> bool:
 
 # -- the account page -----------------------------------------------------------------------
 
-PROFILE_LIMITS = {"name": 120, "company_name": 200, "company_website": 300, "industry": 100}
-
-
 def validate_profile(values: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
-    """(clean profile, errors by field). Same rules as the order form's fields."""
-    probe = {"contact_name": values.get("name", ""), "company_name": values.get("company_name", ""),
-             "company_website": values.get("company_website", ""),
-             "industry": values.get("industry", ""), "company_size": values.get("company_size", ""),
-             "email": "probe@example.com", "prompt": "x" * 20}
-    errors: dict[str, str] = {}
+    """(clean profile, errors by field): the order form's rules for the same fields."""
     try:
-        clean = OrderInput.model_validate(probe)
+        clean = BusinessProfile.model_validate(values | {"contact_name": values.get("name", "")})
     except ValidationError as exc:
-        field_names = {"contact_name": "name"}
-        for error in exc.errors():
-            field = field_names.get(str(error["loc"][0]), str(error["loc"][0]))
-            if field in errors:
-                continue
-            kind = error["type"]
-            if kind in ("missing", "string_too_short"):
-                errors[field] = "This is required."
-            elif kind == "string_too_long":
-                errors[field] = "This is too long."
-            elif kind == "literal_error":
-                errors[field] = "Choose one of the options."
-            else:
-                errors[field] = str(error["msg"]).removeprefix("Value error, ")
+        errors = intake.field_errors(exc)
+        if "contact_name" in errors:
+            errors["name"] = errors.pop("contact_name")
         return {}, errors
     return {"name": clean.contact_name, "company_name": clean.company_name,
             "company_website": clean.company_website, "industry": clean.industry,
-            "company_size": clean.company_size}, errors
+            "company_size": clean.company_size}, {}
 
 
 def update_profile(db: sqlite_utils.Database, customer_id: int, profile: dict[str, str]) -> None:

@@ -10,7 +10,14 @@ import re
 from typing import Annotated, Literal
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
 
 # The optional readiness questions. Keys are what the form posts and input_json stores;
 # labels are what the customer and the report read. An empty answer means "not answered".
@@ -85,15 +92,42 @@ def normalise_email(value: str) -> str:
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
 
 
-class OrderInput(BaseModel):
+def _reject_control_characters(value: str) -> str:
+    if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", value):
+        raise ValueError("Remove the invisible control characters from this text")
+    return value
+
+
+class BusinessProfile(BaseModel):
+    """Who the customer is: the order form's first fields and the account page's profile."""
+
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
     company_name: Text = Field(min_length=1, max_length=200)
     contact_name: Text = Field(min_length=1, max_length=120)
-    email: Text = Field(min_length=3, max_length=254)
     company_website: Text = Field(default="", max_length=300)
     industry: Text = Field(min_length=2, max_length=100)
     company_size: Literal["1", "2-10", "11-50", "51-200", "201-1000", "1000+"]
+
+    @field_validator("company_website")
+    @classmethod
+    def _normalise_website(cls, value: str) -> str:
+        if not value:
+            return ""
+        if not re.match(r"^https?://", value, re.I):
+            value = "https://" + value
+        if not re.match(r"^https?://[\w.-]+\.[a-z]{2,}(?::\d+)?(?:/\S*)?$", value, re.I):
+            raise ValueError("Enter a web address like example.com")
+        return value
+
+    @field_validator("company_name", "contact_name", "industry")
+    @classmethod
+    def _no_control_characters(cls, value: str) -> str:
+        return _reject_control_characters(value)
+
+
+class OrderInput(BusinessProfile):
+    email: Text = Field(min_length=3, max_length=254)
     prompt: Text = Field(min_length=20, max_length=4000)
     pain_point: Text = Field(default="", max_length=2000)
 
@@ -114,17 +148,6 @@ class OrderInput(BaseModel):
     def _normalise_email(cls, value: str) -> str:
         return normalise_email(value)
 
-    @field_validator("company_website")
-    @classmethod
-    def _normalise_website(cls, value: str) -> str:
-        if not value:
-            return ""
-        if not re.match(r"^https?://", value, re.I):
-            value = "https://" + value
-        if not re.match(r"^https?://[\w.-]+\.[a-z]{2,}(?::\d+)?(?:/\S*)?$", value, re.I):
-            raise ValueError("Enter a web address like example.com")
-        return value
-
     @field_validator(*VOLUME_FIELDS, mode="before")
     @classmethod
     def _blank_is_unanswered(cls, value: object) -> object:
@@ -133,13 +156,10 @@ class OrderInput(BaseModel):
             return value or None
         return value
 
-    @field_validator("company_name", "contact_name", "industry", "prompt", "pain_point",
-                     "systems_in_use")
+    @field_validator("prompt", "pain_point", "systems_in_use")
     @classmethod
-    def _no_control_characters(cls, value: str) -> str:
-        if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", value):
-            raise ValueError("Remove the invisible control characters from this text")
-        return value
+    def _no_control_characters_in_answers(cls, value: str) -> str:
+        return _reject_control_characters(value)
 
     @property
     def company_size_label(self) -> str:
@@ -167,3 +187,49 @@ class OrderInput(BaseModel):
                 continue
             answers[name] = choices[name][value] if name in choices else value
         return answers
+
+
+def field_errors(exc: ValidationError) -> dict[str, str]:
+    """One plain message per field, in the words a customer reads next to the box: the one
+    translation of pydantic's errors, for the order form and the account page alike."""
+    messages: dict[str, str] = {}
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else "form"
+        if field in messages:
+            continue
+        kind, ctx = error["type"], error.get("ctx") or {}
+        blank = not str(error.get("input") or "").strip()
+        if kind == "missing" or (kind == "string_too_short" and blank):
+            messages[field] = "This is required."
+        elif kind == "string_too_short":
+            messages[field] = f"Please write at least {ctx['min_length']} characters."
+        elif kind == "string_too_long":
+            messages[field] = f"Please keep this under {ctx['max_length']} characters."
+        elif kind == "literal_error":
+            messages[field] = "Choose one of the options."
+        elif kind in ("int_parsing", "int_from_float") and _is_number(error.get("input")):
+            messages[field] = "Enter a whole number, like 3."
+        elif kind in ("float_parsing", "int_parsing", "float_type", "int_type"):
+            messages[field] = "Enter a number, like 12 (or leave it empty)."
+        elif kind in ("greater_than_equal", "greater_than"):
+            messages[field] = f"Enter a number of at least {_limit(ctx)}."
+        elif kind in ("less_than_equal", "less_than"):
+            messages[field] = f"Enter a number no larger than {_limit(ctx)}."
+        elif kind == "value_error":
+            messages[field] = str(error["msg"]).removeprefix("Value error, ")
+        else:
+            messages[field] = "Please check this answer."
+    return messages
+
+
+def _is_number(value: object) -> bool:
+    try:
+        float(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def _limit(ctx: dict) -> str:
+    limit = next((ctx[k] for k in ("ge", "gt", "le", "lt") if k in ctx), "")
+    return f"{limit:,g}" if isinstance(limit, int | float) else str(limit)

@@ -17,6 +17,7 @@ from compass.intake import (
     READINESS_FIELDS,
     TIMELINES,
     OrderInput,
+    field_errors,
 )
 from compass.tiers import TIERS
 from compass.web import proof
@@ -73,50 +74,6 @@ async def new_order(request: Request) -> Response:
     return _form_page(request, values | {"tier": tier if tier in TIERS else "standard"})
 
 
-def validation_messages(exc: ValidationError) -> dict[str, str]:
-    """One plain message per field, in the words a customer reads next to the box."""
-    messages: dict[str, str] = {}
-    for error in exc.errors():
-        field = str(error["loc"][0]) if error["loc"] else "form"
-        if field in messages:
-            continue
-        kind, ctx = error["type"], error.get("ctx") or {}
-        if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
-            messages[field] = "This is required."
-        elif kind == "string_too_short":
-            messages[field] = f"Please write at least {ctx['min_length']} characters."
-        elif kind == "string_too_long":
-            messages[field] = f"Please keep this under {ctx['max_length']} characters."
-        elif kind == "literal_error":
-            messages[field] = "Choose one of the options."
-        elif kind in ("int_parsing", "int_from_float") and _is_number(error.get("input")):
-            messages[field] = "Enter a whole number, like 3."
-        elif kind in ("float_parsing", "int_parsing", "float_type", "int_type"):
-            messages[field] = "Enter a number, like 12 (or leave it empty)."
-        elif kind in ("greater_than_equal", "greater_than"):
-            messages[field] = f"Enter a number of at least {_number(ctx)}."
-        elif kind in ("less_than_equal", "less_than"):
-            messages[field] = f"Enter a number no larger than {_number(ctx)}."
-        elif kind == "value_error":
-            messages[field] = str(error["msg"]).removeprefix("Value error, ")
-        else:
-            messages[field] = "Please check this answer."
-    return messages
-
-
-def _is_number(value: object) -> bool:
-    try:
-        float(str(value))
-    except ValueError:
-        return False
-    return True
-
-
-def _number(ctx: dict) -> str:
-    limit = next((ctx[k] for k in ("ge", "gt", "le", "lt") if k in ctx), "")
-    return f"{limit:,g}" if isinstance(limit, int | float) else str(limit)
-
-
 async def create_order(request: Request) -> Response:
     app = state(request)
     form = await request.form()
@@ -132,7 +89,7 @@ async def create_order(request: Request) -> Response:
     try:
         order_input = OrderInput.model_validate(values)
     except ValidationError as exc:
-        errors |= validation_messages(exc)
+        errors |= field_errors(exc)
     if errors:
         return _form_page(request, values, errors, status_code=422)
     assert tier is not None
