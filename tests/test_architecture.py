@@ -68,3 +68,22 @@ def test_the_readme_map_names_every_module():
                if path.name != "__init__.py"}
     assert sorted(modules - named) == []
     assert sorted(name for name in named - modules if name.startswith("compass/")) == []
+
+
+# Handler modules share helpers through these, never through each other: a handler module
+# changes for its own pages only.
+SHARED_WEB = {"common", "auth", "proof", "security", "limits"}
+
+
+def test_handler_modules_do_not_import_each_other():
+    web = ROOT / "compass" / "web"
+    handlers = {path.stem for path in web.glob("*.py")} - SHARED_WEB - {"__init__", "server"}
+    offenders = []
+    for name in sorted(handlers):
+        source = (web / f"{name}.py").read_text()
+        imported = set(re.findall(r"from compass\.web\.(\w+) import", source))
+        imported |= {m for group in re.findall(r"from compass\.web import ([\w, ]+)", source)
+                     for m in re.split(r",\s*", group.strip())}
+        offenders += [f"{name} imports {other}" for other in sorted(imported & handlers)]
+    assert handlers >= {"orders", "checkout", "accounts", "refunds", "revisions"}
+    assert offenders == []

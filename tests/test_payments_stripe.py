@@ -119,4 +119,6 @@ def test_cancel_goes_back_to_the_form_with_answers_kept(stripe_env):
     assert re.search(r'value="premium" checked', page.text)
     assert f'action="/orders/{order["public_id"]}/checkout"' in page.text
     assert blank.status_code == 200 and 'name="company_name"' in blank.text
+    # Opened directly there are no answers to speak of.
+    assert "Your answers are below" in page.text and "Your answers are below" not in blank.text
     assert status == "payment_pending"

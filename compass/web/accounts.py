@@ -218,14 +218,6 @@ async def dashboard(request: Request) -> Response:
     return _refresh_cookie(request, response)
 
 
-def order_again_values(request: Request) -> dict[str, str]:
-    """The order form's values for "order again": empty when nobody is signed in."""
-    customer = current_customer(request)
-    if customer is None:
-        return {}
-    return accounts.order_again_values(state(request).db, customer)
-
-
 # -- the account page -------------------------------------------------------------------------
 
 def _account_page(request: Request, customer: dict, *, status_code: int = 200,

@@ -10,8 +10,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from compass import lifecycle, payments, store
-from compass.web.common import CSRF_FIELD, csrf_failed, csrf_valid, not_found, render, state
-from compass.web.orders import form_context
+from compass.web.common import (
+    CSRF_FIELD,
+    csrf_failed,
+    csrf_valid,
+    not_found,
+    order_form_page,
+    render,
+    state,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +55,9 @@ async def cancel(request: Request) -> Response:
         values = lifecycle.order_input_of(order).model_dump() | {"tier": order["tier"]}
     else:
         order = None
-    return render(request, "order_form.html", form_context(
-        values, cancelled_order=order,
-        notice="Payment cancelled — nothing was charged. Your answers are below if you "
-               "want to try again."))
+    notice = ("Payment cancelled — nothing was charged. Your answers are below if you want to "
+              "try again." if order else "Nothing was charged. Fill in the form to order a report.")
+    return order_form_page(request, values, cancelled_order=order, notice=notice)
 
 
 # -- development checkout -----------------------------------------------------------------------

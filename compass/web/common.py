@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.templating import Jinja2Templates
 
+from compass.intake import AI_COMFORT, BUDGETS, COMPANY_SIZES, DATA_LOCATIONS, TIMELINES
 from compass.money import FILTERS as REPORT_FILTERS
 from compass.payments import CheckoutGateway
 from compass.settings import Settings
@@ -111,3 +112,27 @@ def client_ip(request: Request) -> str:
     # compass.web.limits.ClientAddress set it: Fly-Client-IP in production, never a header
     # the client could choose.
     return request.client.host if request.client else "unknown"
+
+
+# -- the order form, shown by the order and checkout-cancel handlers -------------------------
+
+# How the error summary names each field (the same words as the form's labels).
+ORDER_FORM_LABELS = {
+    "company_name": "Company name", "contact_name": "Your name", "email": "Email",
+    "company_website": "Website", "industry": "Industry", "company_size": "Company size",
+    "prompt": "What your business does", "pain_point": "Biggest pain point",
+    "tier": "Report", "altcha": "Automatic check",
+    "systems_in_use": "Systems and tools you use",
+    "data_location": "Where your data lives", "ai_comfort": "Your team and AI tools",
+    "tool_budget": "Budget for tools", "timeline": "How soon",
+    "pain_hours_per_week": "Hours a week", "pain_people": "People involved",
+    "pain_cost_per_hour": "Cost per hour"}
+
+
+def order_form_page(request: Request, values: dict, errors: dict[str, str] | None = None, *,
+                    status_code: int = 200, **extra: object) -> Response:
+    """The order form with `values` filled in and a message beside each field in `errors`."""
+    context = {"values": values, "errors": errors or {}, "sizes": COMPANY_SIZES,
+               "labels": ORDER_FORM_LABELS, "data_locations": DATA_LOCATIONS,
+               "ai_comfort": AI_COMFORT, "budgets": BUDGETS, "timelines": TIMELINES} | extra
+    return render(request, "order_form.html", context, status_code=status_code)

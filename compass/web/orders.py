@@ -8,25 +8,22 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from compass import lifecycle, payments, ratelimit, store
+from compass import accounts, lifecycle, payments, ratelimit, store
 from compass.intake import (
-    AI_COMFORT,
-    BUDGETS,
-    COMPANY_SIZES,
-    DATA_LOCATIONS,
     READINESS_FIELDS,
-    TIMELINES,
     OrderInput,
     field_errors,
 )
 from compass.tiers import TIERS
 from compass.web import proof
+from compass.web.auth import current_customer
 from compass.web.common import (
     CSRF_FIELD,
     client_ip,
     csrf_failed,
     csrf_valid,
     not_found,
+    order_form_page,
     render,
     state,
 )
@@ -39,39 +36,13 @@ FIELDS = ("company_name", "contact_name", "email", "company_website", "industry"
 _ECHO_LIMIT = 5000
 
 
-# How the error summary names each field (the same words as the form's labels).
-LABELS = {"company_name": "Company name", "contact_name": "Your name", "email": "Email",
-          "company_website": "Website", "industry": "Industry", "company_size": "Company size",
-          "prompt": "What your business does", "pain_point": "Biggest pain point",
-          "tier": "Report", "altcha": "Automatic check",
-          "systems_in_use": "Systems and tools you use",
-          "data_location": "Where your data lives", "ai_comfort": "Your team and AI tools",
-          "tool_budget": "Budget for tools", "timeline": "How soon",
-          "pain_hours_per_week": "Hours a week", "pain_people": "People involved",
-          "pain_cost_per_hour": "Cost per hour"}
-
-
-def form_context(values: dict, errors: dict[str, str] | None = None, **extra: object) -> dict:
-    return {"values": values, "errors": errors or {}, "sizes": COMPANY_SIZES,
-            "labels": LABELS, "data_locations": DATA_LOCATIONS, "ai_comfort": AI_COMFORT,
-            "budgets": BUDGETS, "timelines": TIMELINES} | extra
-
-
-def _form_page(request: Request, values: dict, errors: dict[str, str] | None = None, *,
-               status_code: int = 200, notice: str | None = None) -> Response:
-    return render(request, "order_form.html", form_context(values, errors, notice=notice),
-                  status_code=status_code)
-
-
 async def new_order(request: Request) -> Response:
     values: dict = {}
-    if request.query_params.get("again"):
-        # "Order again" from the dashboard: the signed-in customer's latest answers.
-        from compass.web.accounts import order_again_values
-
-        values = order_again_values(request)
+    # "Order again" from the dashboard: the signed-in customer's latest answers.
+    if request.query_params.get("again") and (customer := current_customer(request)):
+        values = accounts.order_again_values(state(request).db, customer)
     tier = request.query_params.get("tier") or values.get("tier") or "standard"
-    return _form_page(request, values | {"tier": tier if tier in TIERS else "standard"})
+    return order_form_page(request, values | {"tier": tier if tier in TIERS else "standard"})
 
 
 async def create_order(request: Request) -> Response:
@@ -91,7 +62,7 @@ async def create_order(request: Request) -> Response:
     except ValidationError as exc:
         errors |= field_errors(exc)
     if errors:
-        return _form_page(request, values, errors, status_code=422)
+        return order_form_page(request, values, errors, status_code=422)
     assert tier is not None
     if not ratelimit.hit(app.db, ratelimit.ORDERS_PER_IP, client_ip(request)):
         return render(request, "rate_limited.html", status_code=429,
