@@ -7,6 +7,8 @@
 - every template compiles, the emails' and the PDF's among them (a missing or broken
   template would fail every email while orders still complete);
 - the PDF renderer answers: it renders a one-page document within a few seconds;
+- the AI service takes our calls: no incident is open (compass.outage; an open one means
+  the API refuses our key or spend limit, and paid orders are held until it is fixed);
 - the worker is alive: it rewrites a small heartbeat file every few seconds
   (jobs/reconciler.py), and a heartbeat older than HEARTBEAT_STALE_SECONDS means no
   worker is running — paid orders would wait.
@@ -114,6 +116,18 @@ def check_queue(settings: Settings) -> Check:
     return Check("queue", True, f"{pending} task(s) waiting")
 
 
+def check_ai_service(db: sqlite_utils.Database) -> Check:
+    try:
+        incident = store.incidents.open_incident(db)
+    except Exception as exc:
+        return Check("ai_service", False, f"cannot read ai_incidents: {exc}")
+    if incident is None:
+        return Check("ai_service", True, "no incident open")
+    return Check("ai_service", False,
+                 f"refusing our calls since {incident['opened_at']} ({incident['kind']}, "
+                 f"{incident['status']}): {incident['message'][:300]}")
+
+
 def check_worker(settings: Settings, *, now: float | None = None,
                  stale_after: float = HEARTBEAT_STALE_SECONDS) -> Check:
     beat = read_heartbeat(heartbeat_path(settings))
@@ -173,7 +187,8 @@ def readiness(settings: Settings) -> list[Check]:
     else:
         db = store.open_for_checks(settings.db_path)
         try:
-            checks = [check_database(db, settings.COMPASS_DATA_DIR), check_migrations(db)]
+            checks = [check_database(db, settings.COMPASS_DATA_DIR), check_migrations(db),
+                      check_ai_service(db)]
         finally:
             db.conn.close()
     return [*checks, check_queue(settings), check_worker(settings), check_templates(),

@@ -5,6 +5,12 @@
                              completed → refunded
     payment_pending → expired
 
+An order waiting for the model API (our key rejected, our spend limit reached) is *held*:
+it keeps its status (paid or processing) with `held_at` set, is not failed and not
+refunded, and goes on by itself when the API takes calls again (compass.outage). `hold`
+and `release_hold` are here because they are a change of the order's state, recorded in
+order_events like a transition.
+
 Every transition is a compare-and-set on the current status (so two processes racing on
 one order cannot both move it), writes an order_events row, and then runs the registered
 transition hooks inside the same transaction. The hooks (the email of every state change,
@@ -145,6 +151,34 @@ def _transition(db: sqlite_utils.Database, order_id: int, to_status: str, reason
     for hook in _hooks:
         hook(db, updated, current, to_status)
     return updated
+
+
+# What the customer's status page says while the order is held.
+HOLD_LABEL = ("Waiting for our AI provider: your order is safe and continues automatically "
+              "as soon as it is back")
+
+
+def hold(db: sqlite_utils.Database, order_id: int, reason: str) -> bool:
+    """Hold a paid or processing order (in the caller's transaction). False if it is neither."""
+    order = store.orders.get(db, order_id)
+    if order is None or not store.orders.hold(db, order_id, reason=reason[:500],
+                                              label=HOLD_LABEL):
+        return False
+    if order["held_at"] is None:
+        store.orders.add_event(db, order_id, order["status"], order["status"],
+                               f"held: {reason}"[:500])
+        log.warning("order %s: held (%s)", order["order_number"], reason)
+    return True
+
+
+def release_hold(db: sqlite_utils.Database, order_id: int, reason: str) -> bool:
+    """Let a held order go on (the caller queues it). False if it was not held."""
+    order = store.orders.get(db, order_id)
+    if order is None or not store.orders.release_hold(db, order_id):
+        return False
+    store.orders.add_event(db, order_id, order["status"], order["status"],
+                           f"released: {reason}"[:500])
+    return True
 
 
 def order_input_of(order: dict) -> OrderInput:

@@ -39,6 +39,7 @@ SUBJECTS: dict[str, str] = {
     "email_change": "Confirm your new email address for AI Readiness Compass",
     "revision_ready": "Your revised AI Readiness Compass report is ready",
     "daily_summary": "AI Readiness Compass daily summary",
+    "ai_outage": "AI service refuses our calls - paid orders are on hold",
     "dispute_opened": "Payment disputed - evidence needed before the deadline",
     "dispute_closed": "Payment dispute closed",
 }

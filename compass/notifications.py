@@ -243,7 +243,7 @@ def build_message(db: sqlite_utils.Database, row: dict, settings: Settings):
                         "phase_label": phase_words(order), "due_label": _due_label(order)}
         elif kind == "processing_failed":
             context.setdefault("reason", order.get("failure_reason") or "")
-    elif kind == "daily_summary":
+    elif kind in ("daily_summary", "ai_outage"):
         context["admin_url"] = f"{settings.BASE_URL.rstrip('/')}/admin"
     return mail.compose(kind, to=row["to_address"], context=context, settings=settings,
                         message_id=row["message_id"], subject=row["subject"],

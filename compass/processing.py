@@ -21,7 +21,7 @@ from typing import Any
 
 import sqlite_utils
 
-from compass import clock, documents, lifecycle, store
+from compass import clock, documents, lifecycle, outage, store
 from compass.engine import EngineFailed, run_engine
 from compass.engine.provider import build_provider
 from compass.progress import PHASES
@@ -123,6 +123,12 @@ async def _run_leased(db: sqlite_utils.Database, order_id: int, *, engine: Engin
             return "missing"
         if order["status"] not in ("paid", "processing"):
             return f"not_runnable:{order['status']}"
+        incident = outage.current(db)
+        if incident is not None:
+            # The API refuses our account: no call can succeed, so none is made. The order
+            # waits, held, for the probe that resumes it (compass.outage).
+            outage.hold(db, order_id, incident)
+            return "held"
         if not store.orders.take_lease(db, order_id, owner, now=clock.now_iso(),
                                        expires_at=clock.iso_in(LEASE_SECONDS)):
             return "leased_elsewhere"
@@ -139,6 +145,17 @@ async def _run_leased(db: sqlite_utils.Database, order_id: int, *, engine: Engin
             model=get_settings().model_for(tier.name))
     except EngineFailed as exc:
         reason = getattr(exc, "reason", str(exc))
+        if getattr(exc, "systemic", False):
+            # Our outage, not the customer's failure: hold the order, never fail or refund it.
+            with store.transaction(db):
+                incident = outage.report_systemic(
+                    db, kind=exc.kind, status=getattr(exc.__cause__, "status", None),
+                    message=str(exc.__cause__ or reason),
+                    model=get_settings().model_for(tier.name) or tier.model)
+                if _still_ours(db, order_id, owner):
+                    outage.hold(db, order_id, incident)
+            log.error("order %s held: %s", order["order_number"], reason)
+            return "held"
         if can_retry and getattr(exc, "retryable", False):
             # The model was unreachable, not the report bad: keep the order and try again
             # (the call ledger keeps what already succeeded).

@@ -18,7 +18,8 @@ from contextlib import contextmanager
 from importlib.metadata import entry_points
 from typing import Literal, get_args
 
-Job = Literal["process_order", "send_email", "process_refund", "revise_report"]
+Job = Literal["process_order", "send_email", "process_refund", "revise_report",
+              "probe_ai_service"]
 JOBS: tuple[Job, ...] = get_args(Job)
 ENTRY_POINT_GROUP = "compass.queue"
 
@@ -75,6 +76,12 @@ def send_email(email_id: int) -> None:
 def process_refund(refund_id: int) -> None:
     """Make an approved refund at Stripe (compass.refunds.process)."""
     _request("process_refund", refund_id)
+
+
+def probe_ai_service(delay_seconds: float) -> None:
+    """In `delay_seconds`, one small model call; if it succeeds, resume every held order
+    (compass.outage.probe)."""
+    _request("probe_ai_service", delay_seconds)
 
 
 def revise_report(revision_id: int) -> None:

@@ -79,7 +79,16 @@ class Settings(BaseSettings):
     COMPASS_MODEL_STARTER: str | None = None
     COMPASS_MODEL_STANDARD: str | None = None
     COMPASS_MODEL_PREMIUM: str | None = None
+    # A model call may take ANTHROPIC_TIMEOUT_SECONDS (reading the prompt, starting) plus
+    # its output budget at ANTHROPIC_MIN_OUTPUT_TOKENS_PER_SECOND (thinking included): a
+    # premium call of 16K tokens gets 120 + 16,000/20 = 920 s. A stream that sends nothing,
+    # not even a ping, for ANTHROPIC_SILENCE_SECONDS is cut and retried.
     ANTHROPIC_TIMEOUT_SECONDS: float = Field(default=120.0, gt=0)
+    ANTHROPIC_MIN_OUTPUT_TOKENS_PER_SECOND: float = Field(default=20.0, gt=0)
+    ANTHROPIC_SILENCE_SECONDS: float = Field(default=60.0, gt=0)
+    # While the API refuses us (key, spend limit), one small probe call every this many
+    # seconds; the first that succeeds resumes every held order.
+    AI_PROBE_SECONDS: float = Field(default=60.0, gt=0)
     ANTHROPIC_MAX_RETRIES: int = Field(default=4, ge=0, le=10)
     ANTHROPIC_MAX_CONCURRENCY: int = Field(default=8, ge=1, le=64)
 

@@ -49,6 +49,7 @@ IMPLEMENTATIONS: dict[str, Callable[..., object]] = {
     "send_email": emails.enqueue_email,
     "process_refund": refunds.enqueue_refund,
     "revise_report": revisions.enqueue_revision,
+    "probe_ai_service": tasks.schedule_probe,
 }
 queue.provide(IMPLEMENTATIONS)
 startup.start_process()

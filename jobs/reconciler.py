@@ -62,6 +62,20 @@ def reconcile_orders() -> dict:
     return {"requeued": report.requeued, "still_processing": report.still_processing}
 
 
+@huey.periodic_task(crontab(minute="*"), priority=PRIORITY)
+def probe_ai_service_every_minute() -> str:
+    """Every minute, while the AI service refuses our calls: the probe, in case the chain of
+    delayed probes was lost (a restart); also lets orders go that were held without one."""
+    import asyncio
+
+    from compass import outage
+
+    with job_db() as db:
+        if outage.current(db) is None and not store.orders.held(db):
+            return "none"
+        return asyncio.run(outage.probe(db))
+
+
 @huey.periodic_task(crontab(minute="*/15"), priority=PRIORITY)
 def expire_abandoned_checkouts() -> list[str]:
     """Every 15 minutes: checkouts left unpaid for a day become `expired`."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from compass import processing
+from compass import outage, processing
+from compass.settings import get_settings
 from compass.tiers import get_tier
 from jobs import huey, job_db
 
@@ -25,3 +26,18 @@ def process_order(order_id: int, task: Any = None) -> str:
 def enqueue_order(order_id: int, tier_name: str) -> None:
     """Queue the order's processing; premium orders are dequeued first."""
     huey.enqueue(process_order.s(order_id, priority=get_tier(tier_name).queue_priority))
+
+
+@huey.task(priority=50)
+def probe_ai_service() -> str:
+    """While an AI service incident is open: one small call; on success every held order
+    is queued again, else the next probe is scheduled (compass.outage)."""
+    with job_db() as db:
+        outcome = asyncio.run(outage.probe(db))
+    if outcome == "down":
+        schedule_probe(get_settings().AI_PROBE_SECONDS)
+    return outcome
+
+
+def schedule_probe(delay_seconds: float) -> None:
+    probe_ai_service.schedule(delay=delay_seconds)

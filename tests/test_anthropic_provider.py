@@ -17,9 +17,11 @@ from compass.engine.anthropic_provider import AnthropicProvider, parse_retry_aft
 from compass.engine.breaker import BreakerState, CircuitBreaker
 from compass.engine.provider import CircuitOpenError, ModelRequest, ProviderError
 from tests.fakes.messages_api import (
+    SPEND_LIMIT,
     Drop,
     FakeMessagesAPI,
     Hang,
+    Malformed,
     Reply,
     Status,
     StreamError,
@@ -224,10 +226,12 @@ def test_a_hanging_response_times_out_and_is_retried(server):
 
 
 def test_a_stalled_stream_gives_up_after_the_retries(server):
+    # Pings keep the stream from being silent: the call's deadline is what ends it.
     server.always(Hang(10, after_start=True))
     began = time.monotonic()
     with pytest.raises(ProviderError) as caught:
-        asyncio.run(complete(server, timeout=0.5, max_retries=1))
+        asyncio.run(complete(server, timeout=5, deadline_base=0.5,
+                             output_tokens_per_second=1e9, max_retries=1))
     assert caught.value.retryable is True
     assert server.request_count == 2
     assert time.monotonic() - began < 3
@@ -263,13 +267,86 @@ def test_unreachable_api_is_a_retryable_error():
 
 # -- errors that are not retried ------------------------------------------------------------
 
-@pytest.mark.parametrize("status", [400, 401, 403, 404, 413])
-def test_client_errors_are_raised_at_once(server, status):
+@pytest.mark.parametrize(("status", "systemic"), [
+    (400, True), (401, True), (403, True), (404, True), (413, False)])
+def test_client_errors_are_raised_at_once(server, status, systemic):
     server.script([Status(status, message="rejected")])
     with pytest.raises(ProviderError) as caught:
         asyncio.run(complete(server))
     assert (caught.value.retryable, caught.value.status) == (False, status)
+    assert caught.value.systemic is systemic
+    assert "rejected" in str(caught.value)  # the API's own words, for the admins
     assert server.request_count == 1
+
+
+def test_the_spend_limit_429_is_systemic_and_stops_every_later_call(server):
+    server.script([SPEND_LIMIT])
+
+    async def scenario():
+        async with provider_for(server) as provider:
+            with pytest.raises(ProviderError) as first:
+                await provider.complete(make_request())
+            with pytest.raises(ProviderError) as second:
+                await provider.complete(make_request())
+            return first.value, second.value
+
+    first, second = asyncio.run(scenario())
+    assert (first.status, first.systemic, first.retryable, first.kind) == (
+        429, True, False, "spend_limit")
+    assert "monthly usage limit" in str(first)
+    assert second.systemic and second.kind == "spend_limit"
+    assert server.request_count == 1  # not retried, and the second call never left
+
+
+def test_an_ordinary_429_is_still_retried(server):
+    server.script([Status(429, retry_after="0")])
+    assert asyncio.run(complete(server)).text == OK_TEXT
+    assert server.request_count == 2
+
+
+def test_x_should_retry_overrides_the_status(server):
+    server.script([Status(503, should_retry="false")])
+    with pytest.raises(ProviderError) as caught:
+        asyncio.run(complete(server))
+    assert caught.value.status == 503 and not caught.value.retryable
+    assert not caught.value.systemic and server.request_count == 1
+
+    server.script([Status(413, should_retry="true")])
+    assert asyncio.run(complete(server)).text == OK_TEXT
+    assert server.request_count == 3
+
+
+def test_a_malformed_stream_event_is_retried(server):
+    server.script([Malformed()])
+    response = asyncio.run(complete(server))
+    assert response.text == OK_TEXT and response.extra["attempts"] == 2
+
+
+def test_the_deadline_grows_with_the_output_budget():
+    provider = AnthropicProvider(API_KEY, deadline_base=120, output_tokens_per_second=20)
+    assert provider.deadline_for(2_000) == 220 and provider.deadline_for(16_000) == 920
+    asyncio.run(provider.aclose())
+
+
+def test_a_probe_that_succeeds_closes_a_tripped_breaker(server):
+    server.script([Status(401, message="invalid x-api-key")])
+
+    async def scenario():
+        async with provider_for(server) as provider:
+            with pytest.raises(ProviderError):
+                await provider.complete(make_request())
+            assert provider.breaker.state is BreakerState.OPEN
+            server.script([Status(401, message="invalid x-api-key")])
+            with pytest.raises(ProviderError) as failed:
+                await provider.probe("claude-haiku-5-5")
+            assert failed.value.systemic and failed.value.kind == "authentication"
+            await provider.probe("claude-haiku-5-5")
+            assert provider.breaker.state is BreakerState.CLOSED
+            return await provider.complete(make_request())
+
+    assert asyncio.run(scenario()).text == OK_TEXT
+    probe = server.requests[2].body
+    assert probe["max_tokens"] == 16 and probe["model"] == "claude-haiku-5-5"
 
 
 def test_a_wrong_key_is_401_and_the_key_never_appears_in_the_error():
@@ -332,8 +409,8 @@ def test_a_failed_trial_reopens_the_breaker(server):
     asyncio.run(scenario())
 
 
-def test_client_errors_do_not_trip_the_breaker(server):
-    server.always(Status(400))
+def test_per_request_client_errors_do_not_trip_the_breaker(server):
+    server.always(Status(413))
 
     async def scenario():
         async with provider_for(server, breaker_threshold=2) as provider:

@@ -4,6 +4,10 @@ When the API is down, every order would otherwise spend its whole retry budget a
 After `threshold` consecutive failed calls the breaker opens and calls fail at once; after
 `cooldown` seconds one trial call is let through (half-open): success closes the breaker,
 failure opens it again. The clock is injectable so tests need not sleep.
+
+A systemic error (the key rejected, the spend limit reached: see ProviderError) `trip`s it
+instead: every later call fails at once with that error, with no cooldown, because no
+retry can help until someone acts. Only a success (compass.outage's probe) closes it.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import time
 from collections.abc import Callable
 from enum import StrEnum
 
-from compass.engine.provider import CircuitOpenError
+from compass.engine.provider import CircuitOpenError, ProviderError
 
 
 class BreakerState(StrEnum):
@@ -32,9 +36,16 @@ class CircuitBreaker:
         self._failures = 0
         self._opened_at: float | None = None
         self._trial_running = False
+        self._systemic: ProviderError | None = None
+
+    @property
+    def systemic_error(self) -> ProviderError | None:
+        return self._systemic
 
     @property
     def state(self) -> BreakerState:
+        if self._systemic is not None:
+            return BreakerState.OPEN
         if self._opened_at is None:
             return BreakerState.CLOSED
         if self._clock() - self._opened_at >= self.cooldown:
@@ -43,6 +54,9 @@ class CircuitBreaker:
 
     def admit(self) -> bool:
         """Let a call through or raise CircuitOpenError. Returns whether it is the trial call."""
+        if self._systemic is not None:
+            error = self._systemic
+            raise ProviderError(str(error), status=error.status, systemic=True, kind=error.kind)
         state = self.state
         if state is BreakerState.CLOSED:
             return False
@@ -57,7 +71,13 @@ class CircuitBreaker:
             retryable=True,
         )
 
+    def trip(self, error: ProviderError) -> None:
+        """A systemic error: refuse every call until a success says the API takes us again."""
+        self._systemic = error
+        self._trial_running = False
+
     def record_success(self) -> None:
+        self._systemic = None
         self._failures = 0
         self._opened_at = None
         self._trial_running = False

@@ -48,18 +48,25 @@ from compass.tiers import FEASIBILITY_RANK, Tier
 
 MAX_RETRIES_PER_CALL = 2
 MAX_ATTEMPTS = 3
-MIN_SAMPLES = 3  # fewer usable samples than the vote threshold cannot agree on anything
+# The quorum: the vote runs on the samples that answered, and needs at least 3 of them
+# (the vote's threshold is 3 agreeing analysts; fewer samples cannot agree on anything).
+MIN_SAMPLES = 3
 RESULT_VERSION = 1
 
 
 class EngineFailed(Exception):
     """The engine could not produce a report that passes QA; `reason` says why in plain words."""
 
-    def __init__(self, reason: str, *, retryable: bool = False):
+    def __init__(self, reason: str, *, retryable: bool = False, systemic: bool = False,
+                 kind: str = ""):
         super().__init__(reason)
         self.reason = reason
         # True when the cause is outside the report (the API was down): worth a later retry.
         self.retryable = retryable
+        # True when the API refuses our account (key, spend limit, model): no order can run
+        # until that is fixed, so the order is held, not failed (compass.outage).
+        self.systemic = systemic
+        self.kind = kind
 
 
 class CallFailed(Exception):
@@ -133,7 +140,8 @@ class Run:
         except ProviderError as error:
             self._record_error(request, retry, error)
             raise EngineFailed(f"the AI service is not available ({error})",
-                               retryable=error.retryable) from error
+                               retryable=error.retryable, systemic=error.systemic,
+                               kind=error.kind) from error
 
     def _record(self, request: ModelRequest, retry: int, response: ModelResponse,
                 checked: qa.Checked) -> None:
@@ -277,7 +285,7 @@ async def _samples(run: Run, customer: dict, brief: dict, research: dict) -> lis
     cache_written = asyncio.Event()
     done = 0
 
-    async def one(request: ModelRequest, leader: bool) -> Sample | CallFailed:
+    async def one(request: ModelRequest, leader: bool) -> Sample | CallFailed | EngineFailed:
         nonlocal done
         try:
             if leader:
@@ -290,6 +298,11 @@ async def _samples(run: Run, customer: dict, brief: dict, research: dict) -> lis
                 sample = await run.call(request)
         except CallFailed as failure:
             sample = failure
+        except EngineFailed as failure:
+            if failure.systemic:
+                raise  # no sample can succeed: stop the run, the order is held
+            # One analyst's call failed after its retries: the vote runs on the others.
+            sample = failure
         done += 1
         await run.progress(18 + done * 10, "sample",
                            f"Comparing five independent analyses: {done} of 5 done")
@@ -298,8 +311,9 @@ async def _samples(run: Run, customer: dict, brief: dict, research: dict) -> lis
     outcomes = await asyncio.gather(*(one(r, i == 0) for i, r in enumerate(requests)))
     samples = [s for s in outcomes if isinstance(s, Sample)]
     if len(samples) < MIN_SAMPLES:
-        failure = next(s for s in outcomes if isinstance(s, CallFailed))
-        raise failure
+        # An unreachable API is worth a later retry of the order; bad answers are not.
+        failures = [s for s in outcomes if not isinstance(s, Sample)]
+        raise next((f for f in failures if isinstance(f, EngineFailed)), failures[0])
     return samples
 
 

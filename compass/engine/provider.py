@@ -69,12 +69,25 @@ class ModelResponse:
 
 
 class ProviderError(Exception):
-    """The provider could not produce an answer (after its own retries)."""
+    """The provider could not produce an answer (after its own retries).
 
-    def __init__(self, message: str, *, retryable: bool = False, status: int | None = None):
+    Three classes, because each calls for a different response:
+    - transient (`retryable`): rate limit, overload, 5xx, network, silence. Retried with
+      backoff here, and the order later if it persists.
+    - systemic (`systemic`): our account or configuration is broken (key rejected, no
+      permission, spend limit reached, request format rejected, model not found). Every
+      call would fail the same way: stop calling, hold the paid orders, alert the admins.
+    - neither: this one request could not be answered (too large, for instance).
+    """
+
+    def __init__(self, message: str, *, retryable: bool = False, status: int | None = None,
+                 systemic: bool = False, kind: str = ""):
         super().__init__(message)
-        self.retryable = retryable
+        self.retryable = retryable and not systemic
         self.status = status
+        self.systemic = systemic
+        # A short name for what went wrong ("authentication", "spend_limit", …).
+        self.kind = kind
 
 
 class CircuitOpenError(ProviderError):
@@ -108,7 +121,9 @@ def build_provider(settings: Settings) -> ModelProvider:
     return AnthropicProvider(
         api_key=settings.ANTHROPIC_API_KEY.get_secret_value(),
         base_url=settings.ANTHROPIC_BASE_URL,
-        timeout=settings.ANTHROPIC_TIMEOUT_SECONDS,
+        timeout=settings.ANTHROPIC_SILENCE_SECONDS,
+        deadline_base=settings.ANTHROPIC_TIMEOUT_SECONDS,
+        output_tokens_per_second=settings.ANTHROPIC_MIN_OUTPUT_TOKENS_PER_SECOND,
         max_retries=settings.ANTHROPIC_MAX_RETRIES,
         max_concurrency=settings.ANTHROPIC_MAX_CONCURRENCY,
     )

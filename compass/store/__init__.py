@@ -15,6 +15,7 @@ from compass.store import (
     disputes,
     emails,
     files,
+    incidents,
     insights,
     metrics,
     orders,
@@ -44,7 +45,7 @@ from compass.store.sqlite import (
 __all__ = [
     "BUSY_TIMEOUT_MS", "Migration", "ReadOnly", "after_commit", "ai_calls", "applied_versions",
     "available_migrations", "can_write", "connect", "customers", "disputes", "emails",
-    "files", "insights",
+    "files", "incidents", "insights",
     "metrics", "migrate", "open_database", "open_for_checks", "open_readonly", "orders",
     "payments", "pending_migrations", "ratelimit", "refunds", "reports", "revisions",
     "transaction",

@@ -44,7 +44,8 @@ def by_public_id(db: sqlite_utils.Database, public_id: str) -> dict | None:
 # What the status views need: never the customer's answers or the (large) report.
 _STATUS_COLUMNS = ("id, public_id, order_number, tier, status, amount_cents, currency,"
                    " progress_percent, phase, phase_label, phase_started_at, created_at,"
-                   " updated_at, paid_at, completed_at, result_json IS NOT NULL AS has_result")
+                   " updated_at, paid_at, completed_at, held_at,"
+                   " result_json IS NOT NULL AS has_result")
 
 
 def status_view(db: sqlite_utils.Database, public_id: str) -> dict | None:
@@ -96,6 +97,28 @@ def release_lease(db: sqlite_utils.Database, order_id: int, owner: str) -> None:
         "UPDATE orders SET lease_owner = NULL, lease_expires_at = NULL"
         " WHERE id = ? AND lease_owner = ?", (order_id, owner),
     )
+
+
+def hold(db: sqlite_utils.Database, order_id: int, *, reason: str, label: str) -> bool:
+    """Mark a paid or processing order held (waiting for the model API); its lease is freed."""
+    cursor = db.conn.execute(
+        "UPDATE orders SET held_at = coalesce(held_at, ?), hold_reason = ?, phase_label = ?,"
+        " lease_owner = NULL, lease_expires_at = NULL, updated_at = ?"
+        " WHERE id = ? AND status IN ('paid', 'processing')",
+        (now_iso(), reason, label, now_iso(), order_id))
+    return cursor.rowcount == 1
+
+
+def held(db: sqlite_utils.Database) -> list[dict]:
+    return fetch_all(db, "SELECT * FROM orders WHERE held_at IS NOT NULL"
+                         " AND status IN ('paid', 'processing') ORDER BY id", [])
+
+
+def release_hold(db: sqlite_utils.Database, order_id: int) -> bool:
+    cursor = db.conn.execute(
+        "UPDATE orders SET held_at = NULL, hold_reason = NULL, updated_at = ?"
+        " WHERE id = ? AND held_at IS NOT NULL", (now_iso(), order_id))
+    return cursor.rowcount == 1
 
 
 def write_progress(db: sqlite_utils.Database, order_id: int, owner: str, *,
@@ -202,7 +225,7 @@ def orphaned(db: sqlite_utils.Database, *, now: str, quiet_since: str) -> list[d
     """paid or processing, with no live lease, untouched since `quiet_since`."""
     return fetch_all(
         db, "SELECT id, public_id, order_number, tier, status, lease_owner, lease_expires_at"
-            " FROM orders WHERE status IN ('paid', 'processing')"
+            " FROM orders WHERE status IN ('paid', 'processing') AND held_at IS NULL"
             " AND (lease_owner IS NULL OR lease_expires_at IS NULL OR lease_expires_at < :now)"
             " AND updated_at < :quiet ORDER BY id",
         {"now": now, "quiet": quiet_since})

@@ -43,11 +43,21 @@ PING_EVERY = 0.1  # seconds between pings in a stalled stream
 
 @dataclass(frozen=True)
 class Status:
-    """Answer with an HTTP error in the API's JSON shape."""
+    """Answer with an HTTP error in the API's JSON shape.
+
+    `error_code` goes in `error.details.error_code`, as the API reports a spend limit
+    (`Status(429, error_code="enforced_spend_limit_reached")`); `should_retry` is sent as
+    the `x-should-retry` header ("true" or "false"), which the SDK obeys."""
 
     code: int
     retry_after: str | None = None
     message: str = "scripted error"
+    error_code: str | None = None
+    should_retry: str | None = None
+
+
+SPEND_LIMIT = Status(429, message="Your organization has reached its monthly usage limit",
+                     error_code="enforced_spend_limit_reached")
 
 
 @dataclass(frozen=True)
@@ -79,7 +89,12 @@ class Drop:
     """A stream that sends message_start and some text, then ends without a stop reason."""
 
 
-Behaviour = Status | Hang | Reply | StreamError | Drop
+@dataclass(frozen=True)
+class Malformed:
+    """A stream whose second event's data line is not JSON (a proxy cut it, say)."""
+
+
+Behaviour = Status | Hang | Reply | StreamError | Drop | Malformed
 
 
 @dataclass(frozen=True)
@@ -334,7 +349,9 @@ class _Handler(BaseHTTPRequestHandler):
 
         behaviour = api.next_behaviour()
         if isinstance(behaviour, Status):
-            return self._error(behaviour.code, behaviour.message, behaviour.retry_after)
+            return self._error(behaviour.code, behaviour.message, behaviour.retry_after,
+                               error_code=behaviour.error_code,
+                               should_retry=behaviour.should_retry)
         if isinstance(behaviour, Hang) and not (behaviour.after_start and body.get("stream")):
             api.closing.wait(behaviour.seconds)
             raise _AbortResponse
@@ -354,6 +371,8 @@ class _Handler(BaseHTTPRequestHandler):
                     content: tuple[str, str] | None, usage: Usage, message_id: str) -> None:
         if isinstance(behaviour, StreamError):
             return self._error(_status_of(behaviour.error_type), "scripted stream error")
+        if isinstance(behaviour, Malformed):
+            raise _AbortResponse
         if content is None:  # Drop
             raise _AbortResponse
         api.cache.write(usage)  # the prompt is processed before the model writes
@@ -391,6 +410,10 @@ class _Handler(BaseHTTPRequestHandler):
             while time.monotonic() < deadline and not api.closing.wait(PING_EVERY):
                 self._event("ping", {"type": "ping"})
             raise _AbortResponse
+        if isinstance(behaviour, Malformed):
+            self._leave()
+            self._chunk(b'event: content_block_start\ndata: {"type": "content_block_st\n\n')
+            return self._end_chunks()
         if isinstance(behaviour, StreamError):
             self._leave()
             self._event("error", {"type": "error", "error": {
@@ -433,12 +456,18 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- plain answers
 
-    def _error(self, status: int, message: str, retry_after: str | None = None) -> None:
+    def _error(self, status: int, message: str, retry_after: str | None = None, *,
+               error_code: str | None = None, should_retry: str | None = None) -> None:
         fallback = "api_error" if status >= 500 else "invalid_request_error"
         error_type = ERROR_TYPES.get(status, fallback)
-        payload = {"type": "error", "error": {"type": error_type, "message": message},
+        error: dict[str, Any] = {"type": error_type, "message": message}
+        if error_code is not None:
+            error["details"] = {"error_code": error_code}
+        payload = {"type": "error", "error": error,
                    "request_id": f"req_fake_{self.server.api.next_id():06d}"}
         extra = {"retry-after": retry_after} if retry_after is not None else {}
+        if should_retry is not None:
+            extra["x-should-retry"] = should_retry
         self._send_json(status, payload, payload["request_id"], extra)
 
     def _send_json(self, status: int, payload: dict[str, Any], request_id: str,
@@ -490,7 +519,8 @@ def _content(body: dict[str, Any], behaviour: Behaviour | None) -> tuple[str, st
             for block in _text_blocks(message.get("content"))
         )
         schema = (body.get("output_config") or {}).get("format", {}).get("schema", {})
-        text, stop_reason = respond(system, user_text, schema)
+        # No schema: a plain question (compass.outage's probe); the offline model needs one.
+        text, stop_reason = respond(system, user_text, schema) if schema else ("ok", "end_turn")
     limit = body["max_tokens"] * 4
     if len(text) > limit:
         return text[:limit], "max_tokens"

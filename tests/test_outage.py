@@ -1,0 +1,128 @@
+"""Our outage is not the customer's refund: a systemic API error holds the paid orders,
+alerts the admins once, turns /readyz red, and a probe resumes every held order."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from compass import health, outage, processing, queue, store
+from compass.engine.anthropic_provider import AnthropicProvider
+from compass.settings import get_settings
+from tests.fakes.messages_api import SPEND_LIMIT, running_server
+from tests.test_worker import paid_order
+
+GOOD_KEY = "sk-ant-good-0123456789"
+FAST = {"backoff_base": 0.01, "backoff_max": 0.05, "max_retries": 1}
+
+
+@pytest.fixture
+def admins(monkeypatch):
+    monkeypatch.setenv("ADMIN_EMAILS", "ops@example.com, owner@example.com")
+    get_settings.cache_clear()
+
+
+def run(db, order_id, server, key=GOOD_KEY):
+    async def scenario():
+        provider = AnthropicProvider(key, base_url=server.base_url, **FAST)
+        try:
+            return await processing.run_order(db, order_id, provider=provider, can_retry=True)
+        finally:
+            await provider.aclose()
+    return asyncio.run(scenario())
+
+
+def probe(db, server, key=GOOD_KEY):
+    async def scenario():
+        provider = AnthropicProvider(key, base_url=server.base_url, **FAST)
+        try:
+            return await outage.probe(db, provider)
+        finally:
+            await provider.aclose()
+    return asyncio.run(scenario())
+
+
+def outage_emails(db):
+    return list(db["emails"].rows_where("kind = 'ai_outage'"))
+
+
+@pytest.mark.parametrize("rejection", ["key", "spend_limit"])
+def test_a_rejected_key_holds_paid_orders_and_a_probe_resumes_them(db, admins, rejection):
+    queued: list[tuple] = []
+    with running_server(api_key=GOOD_KEY) as server, \
+            queue.replaced(process_order=lambda *a: queued.append(a),
+                           send_email=lambda *a: None, probe_ai_service=lambda *a: None):
+        first, second = paid_order(db, "starter"), paid_order(db, "premium")
+        key = "sk-ant-revoked-000000000"
+        if rejection == "spend_limit":
+            key = GOOD_KEY
+            server.always(SPEND_LIMIT)
+
+        assert run(db, first["id"], server, key) == "held"
+        calls = server.request_count
+        assert calls == 1  # not retried: no retry can help
+        assert run(db, second["id"], server, key) == "held"
+        assert server.request_count == calls  # the open incident stops calls at once
+
+        for order in (first, second):
+            row = store.orders.get(db, order["id"])
+            assert row["status"] == "processing" if order is first else row["status"] == "paid"
+            assert row["held_at"] and row["lease_owner"] is None
+            assert "Waiting for our AI provider" in row["phase_label"]
+        assert db["refunds"].count == 0
+        assert not list(db["emails"].rows_where("kind = 'processing_failed'"))
+
+        alerts = outage_emails(db)
+        assert sorted(a["to_address"] for a in alerts) == ["ops@example.com", "owner@example.com"]
+        expected = "invalid x-api-key" if rejection == "key" else "monthly usage limit"
+        assert all(expected in a["context_json"] for a in alerts)
+        ready = health.check_ai_service(db)
+        assert not ready.ok and expected in ready.detail
+
+        # Still refused: the probe says so, nothing is resumed, no second alert.
+        assert probe(db, server, key) == "down"
+        assert queued == [] and len(outage_emails(db)) == 2
+
+        # Someone fixes the key or raises the limit: the next probe resumes everything.
+        server.always(None)
+        assert probe(db, server) == "resumed"
+        assert sorted(order_id for order_id, _ in queued) == [first["id"], second["id"]]
+        assert health.check_ai_service(db).ok
+        assert not store.orders.held(db)
+
+        # The queued runs complete them, through the same server.
+        assert run(db, first["id"], server) == "completed"
+        assert run(db, second["id"], server) == "completed"
+    reasons = [e["reason"] for e in store.orders.events(db, first["id"])]
+    assert any(r.startswith("held: ") for r in reasons)
+    assert any(r.startswith("released: ") for r in reasons)
+
+
+def test_a_second_incident_alerts_again_but_one_incident_alerts_once(db, admins):
+    with queue.replaced(send_email=lambda *a: None, probe_ai_service=lambda *a: None):
+        with store.transaction(db):
+            one = outage.report_systemic(db, kind="authentication", status=401,
+                                         message="invalid x-api-key", model="m")
+            again = outage.report_systemic(db, kind="authentication", status=401,
+                                           message="invalid x-api-key", model="m")
+        assert one["id"] == again["id"] and len(outage_emails(db)) == 2
+        with store.transaction(db):
+            store.incidents.close(db, one["id"])
+            outage.report_systemic(db, kind="spend_limit", status=429, message="limit",
+                                   model="m")
+        assert len(outage_emails(db)) == 4
+
+
+def test_the_outage_email_renders_with_the_apis_message(db, admins):
+    from compass import notifications
+
+    with queue.replaced(send_email=lambda *a: None, probe_ai_service=lambda *a: None):
+        with store.transaction(db):
+            outage.report_systemic(db, kind="spend_limit", status=429,
+                                   message="Your organization has reached its limit", model="m")
+    row = outage_emails(db)[0]
+    message = notifications.build_message(db, row, get_settings())
+    text = message.get_body(("plain",)).get_content()
+    assert "spend limit is reached" in text and "Your organization has reached its limit" in text
+    assert "none has been refunded" in text
