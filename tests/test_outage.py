@@ -117,10 +117,10 @@ def test_a_second_incident_alerts_again_but_one_incident_alerts_once(db, admins)
 def test_the_outage_email_renders_with_the_apis_message(db, admins):
     from compass import notifications
 
-    with queue.replaced(send_email=lambda *a: None, probe_ai_service=lambda *a: None):
-        with store.transaction(db):
-            outage.report_systemic(db, kind="spend_limit", status=429,
-                                   message="Your organization has reached its limit", model="m")
+    with queue.replaced(send_email=lambda *a: None, probe_ai_service=lambda *a: None), \
+            store.transaction(db):
+        outage.report_systemic(db, kind="spend_limit", status=429,
+                               message="Your organization has reached its limit", model="m")
     row = outage_emails(db)[0]
     message = notifications.build_message(db, row, get_settings())
     text = message.get_body(("plain",)).get_content()
