@@ -79,6 +79,8 @@ class Check:
     name: str
     ok: bool
     detail: str
+    # Worth a person's look but no reason to take the machine out of service (late mail).
+    warn: bool = False
 
 
 def check_database(db: sqlite_utils.Database, data_dir: Path) -> Check:
@@ -101,6 +103,24 @@ def check_migrations(db: sqlite_utils.Database) -> Check:
         names = ", ".join(f"{m.version:03d}_{m.name}" for m in pending)
         return Check("migrations", False, f"not applied: {names}")
     return Check("migrations", True, f"at version {max(store.applied_versions(db))}")
+
+
+def check_mail(db: sqlite_utils.Database) -> Check:
+    """Late mail is shown, not fatal: an SMTP outage must not take the site down (the mail
+    waits and goes when the server answers; /admin lists it)."""
+    from compass import notifications
+
+    try:
+        late = notifications.late_mail(db)
+    except Exception as exc:
+        return Check("mail", False, f"cannot read emails: {exc}")
+    if not late["late"] and not late["failed"]:
+        return Check("mail", True, "nothing late")
+    detail = f"{late['late']} email(s) late" + (
+        f" (oldest written {late['oldest'][:16]})" if late["oldest"] else "")
+    if late["failed"]:
+        detail += f"; {late['failed']} gave up in the last 24 h"
+    return Check("mail", True, detail, warn=True)
 
 
 def check_queue(settings: Settings) -> Check:
@@ -189,6 +209,8 @@ def readiness(settings: Settings) -> list[Check]:
         try:
             checks = [check_database(db, settings.COMPASS_DATA_DIR), check_migrations(db),
                       check_ai_service(db)]
+            if checks[1].ok:
+                checks.append(check_mail(db))
         finally:
             db.conn.close()
     return [*checks, check_queue(settings), check_worker(settings), check_templates(),

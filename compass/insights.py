@@ -163,8 +163,12 @@ def attention_lines(db: sqlite_utils.Database) -> list[str]:
               f"{r['refund_status'] or 'not recorded'}"
               + (f" ({r['refund_error'][:120]})" if r["refund_error"] else "")
               for r in store.insights.duplicate_payments(db, since=since)]
-    lines += [f"email {r['kind']} for {r['order_number'] or r['to_address']} {r['status']}"
-              f" after {r['attempts']} attempt(s)"
+    lines += [f"email {r['kind']} for {r['order_number'] or r['to_address']} "
+              + ("failed" if r["status"] == "failed" else "late")
+              + f" after {r['attempts']} attempt(s)"
+              + (f", next attempt {r['next_attempt_at'][:16]}" if r.get("next_attempt_at")
+                 and r["status"] != "failed" else "")
+              + (f": {r['last_error'][:120]}" if r["last_error"] else "")
               for r in store.insights.emails_needing_attention(db)]
     return lines
 

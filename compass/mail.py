@@ -25,6 +25,7 @@ from compass import clock, files, templating
 from compass.settings import Settings
 
 SMTP_TIMEOUT_SECONDS = 30
+PROBE_TIMEOUT_SECONDS = 10
 
 SUBJECTS: dict[str, str] = {
     "payment_confirmation": "Payment received - your AI Readiness Compass report is being prepared",
@@ -85,11 +86,13 @@ STYLES: dict[str, str] = {
 
 
 class MailError(RuntimeError):
-    """Sending failed; `permanent` says whether trying again could help."""
+    """Sending failed; `permanent` says whether trying again could help, `unreachable`
+    that no server answered (so the next try should come as soon as one does)."""
 
-    def __init__(self, message: str, *, permanent: bool = False):
+    def __init__(self, message: str, *, permanent: bool = False, unreachable: bool = False):
         super().__init__(message)
         self.permanent = permanent
+        self.unreachable = unreachable
 
 
 @dataclass(frozen=True)
@@ -189,7 +192,7 @@ def _smtp_send(message: EmailMessage, settings: Settings) -> None:
                                   timeout=SMTP_TIMEOUT_SECONDS)
     except (OSError, smtplib.SMTPException) as exc:
         raise MailError(f"cannot connect to {settings.SMTP_HOST}:{settings.SMTP_PORT}: "
-                        f"{_describe(exc)}") from exc
+                        f"{_describe(exc)}", unreachable=True) from exc
     try:
         client.ehlo()
         if settings.SMTP_SECURITY == "starttls":
@@ -208,8 +211,36 @@ def _smtp_send(message: EmailMessage, settings: Settings) -> None:
     except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
         raise MailError(f"message refused: {_describe(exc)}",
                         permanent=exc.smtp_code >= 500) from exc
-    except (OSError, smtplib.SMTPException) as exc:
+    except (OSError, smtplib.SMTPServerDisconnected) as exc:
+        raise MailError(_describe(exc), unreachable=True) from exc
+    except smtplib.SMTPException as exc:
         raise MailError(_describe(exc)) from exc
+    finally:
+        try:
+            client.quit()
+        except (OSError, smtplib.SMTPException):
+            client.close()
+
+
+def probe(settings: Settings) -> bool:
+    """Does the SMTP server answer (connect, EHLO, NOOP)? Always yes for the dev outbox."""
+    if not settings.SMTP_HOST:
+        return True
+    try:
+        if settings.SMTP_SECURITY == "ssl":
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                settings.SMTP_HOST, settings.SMTP_PORT, timeout=PROBE_TIMEOUT_SECONDS,
+                context=ssl.create_default_context())
+        else:
+            client = smtplib.SMTP(settings.SMTP_HOST, settings.SMTP_PORT,
+                                  timeout=PROBE_TIMEOUT_SECONDS)
+    except (OSError, smtplib.SMTPException):
+        return False
+    try:
+        client.ehlo()
+        return client.noop()[0] == 250
+    except (OSError, smtplib.SMTPException):
+        return False
     finally:
         try:
             client.quit()

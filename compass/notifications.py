@@ -9,19 +9,26 @@ that transaction commits. Nothing else needs to remember to send mail.
 Delivery (`deliver`, run by the jobs.emails task) and its crash windows:
 
 1. Claim, in a short transaction: `pending → sending`, attempts + 1. A sent or failed row,
-   or one another worker claimed a moment ago, is not claimed: a retried, duplicated or
-   late job does nothing.
+   one another worker claimed a moment ago, or one whose retry is not yet due, is not
+   claimed: a retried, duplicated or early job does nothing.
 2. Build the message and hand it to SMTP, outside any transaction.
 3. Record the outcome in a second transaction: `sent`; or back to `pending` with the error
-   (huey retries with exponential backoff); or `failed` after the third attempt or a
-   permanent refusal.
+   and the time of the next attempt; or `failed` after the last attempt or a permanent
+   refusal.
 
-A worker that dies during step 2 or before step 3 leaves the row in `sending`. The sweeper
-(`resume_stalled`) re-claims such a row only after SENDING_LEASE_SECONDS, and sends it
-again: we prefer a rare duplicate to a lost receipt or report. The duplicate carries the
-same Message-ID, which lets mail systems that deduplicate (Gmail does) drop it. Ordinary
-failures (server down, timeouts, 4xx) are recorded before the retry, so they can never
-cause a second copy.
+Retries follow the spec, three attempts over 24 hours: EMAIL_RETRY_DELAYS_SECONDS (1 h,
+then 23 h) sets `next_attempt_at`, and the worker's sweep (`sweep`, every few seconds)
+queues each email when it falls due. huey's own retry schedule is not used: the row is the
+schedule, so a worker restart or a lost queue loses no retry. An attempt that found no
+server at all (connection refused, timed out, dropped) is marked UNREACHABLE, and while
+such mail waits the sweep asks the server every EMAIL_PROBE_SECONDS whether it answers
+again; when it does, that mail goes at once instead of an hour later.
+
+A worker that dies during step 2 or before step 3 leaves the row in `sending`. The sweep
+re-claims such a row only after SENDING_LEASE_SECONDS, and sends it again: we prefer a
+rare duplicate to a lost receipt or report. The duplicate carries the same Message-ID,
+which lets mail systems that deduplicate (Gmail does) drop it. Ordinary failures (server
+down, timeouts, 4xx) are recorded before the retry, so they can never cause a second copy.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import time
 from collections.abc import Iterable
 
 import sqlite_utils
@@ -50,12 +58,15 @@ ORDER_EMAILS: dict[str, str] = {
     "failed": "processing_failed",
     "refunded": "refund_processed",
 }
-MAX_ATTEMPTS = 3
 # A `sending` row older than this was claimed by a worker that died (SMTP times out in 30 s).
 SENDING_LEASE_SECONDS = 600
-# A `pending` row untouched this long lost its wake-up call (enqueue failed, queue lost).
-# Longer than the longest retry backoff, so the sweeper never jumps a scheduled retry.
-PENDING_GRACE_SECONDS = 900
+# A first attempt not made this long after the row was written lost its wake-up call
+# (enqueue failed, queue lost). The sweep skips emails that have a job waiting in the queue.
+PENDING_GRACE_SECONDS = 60
+# The start of last_error for an attempt that found no server to talk to.
+UNREACHABLE = "unreachable: "
+# Mail not sent this long after it was written is late (shown on /readyz and /admin).
+LATE_AFTER_SECONDS = 900
 # Kinds whose context is a credential: cleared from the row once sent.
 CREDENTIAL_KINDS = frozenset({"magic_link", "email_change"})
 MAX_ATTACHMENT_BYTES = 15 * 1024 * 1024
@@ -66,7 +77,15 @@ REFUND_REASONS = {
 
 
 class RetryLater(Exception):
-    """This attempt failed; the job should run again after a backoff."""
+    """This attempt failed; the next is due at `due` (the sweep queues it then)."""
+
+    def __init__(self, error: str, due: str):
+        super().__init__(error)
+        self.due = due
+
+
+def max_attempts(settings: Settings) -> int:
+    return len(settings.email_retry_delays) + 1
 
 
 def _queued(db: sqlite_utils.Database, email_id: int | None) -> int | None:
@@ -266,12 +285,13 @@ def _iso_ago(seconds: float) -> str:
 
 def deliver(db: sqlite_utils.Database, email_id: int, settings: Settings | None = None) -> str:
     """Send one email if it is ours to send. Returns what happened; raises RetryLater when
-    the attempt failed and another attempt is due (the caller schedules it)."""
+    the attempt failed and another is due later (recorded on the row: the sweep queues it)."""
     settings = settings or get_settings()
+    attempts_allowed = max_attempts(settings)
     with store.transaction(db):
         row = store.emails.claim(db, email_id, now=clock.now_iso(),
                                  stale_before=_iso_ago(SENDING_LEASE_SECONDS),
-                                 max_attempts=MAX_ATTEMPTS)
+                                 max_attempts=attempts_allowed)
     if row is None:
         current = store.emails.get(db, email_id)
         return f"skipped:{current['status'] if current else 'missing'}"
@@ -282,16 +302,23 @@ def deliver(db: sqlite_utils.Database, email_id: int, settings: Settings | None 
             reference = _order_number(db, row["order_id"]) or reference
         where = mail.send(message, settings, kind=row["kind"], reference=reference)
     except Exception as exc:
+        from compass import metrics  # sets the multiprocess directory before prometheus loads
+
+        metrics.email_failed(row["kind"])
         permanent = isinstance(exc, MailError) and exc.permanent
-        final = permanent or row["attempts"] >= MAX_ATTEMPTS
+        final = permanent or row["attempts"] >= attempts_allowed
         error = str(exc) if isinstance(exc, MailError) else f"{type(exc).__name__}: {exc}"
+        if isinstance(exc, MailError) and exc.unreachable:
+            error = UNREACHABLE + error
+        due = None if final else clock.iso_in(settings.email_retry_delays[row["attempts"] - 1])
         with store.transaction(db):
-            store.emails.mark_failed(db, email_id, error, final=final)
-        log.warning("email %s (%s) attempt %d failed%s: %s", email_id, row["kind"],
-                    row["attempts"], " for good" if final else "", error)
-        if final:
+            store.emails.mark_failed(db, email_id, error, final=final, next_attempt_at=due)
+        log.warning("email %s (%s) attempt %d of %d failed%s: %s", email_id, row["kind"],
+                    row["attempts"], attempts_allowed,
+                    " for good" if final else f"; next attempt at {due}", error)
+        if due is None:
             return "failed"
-        raise RetryLater(error) from exc
+        raise RetryLater(error, due) from exc
     with store.transaction(db):
         store.emails.mark_sent(db, email_id, clear_context=row["kind"] in CREDENTIAL_KINDS)
     log.info("email %s (%s) sent to %s via %s", email_id, row["kind"],
@@ -310,11 +337,56 @@ def _mask(address: str) -> str:
     return f"{local[:1]}***@{domain}"
 
 
-def resume_stalled(db: sqlite_utils.Database) -> list[int]:
-    """Queue again every email whose job was lost or whose worker died mid-send."""
-    ids = store.emails.to_resume(db, pending_before=_iso_ago(PENDING_GRACE_SECONDS),
-                                 sending_before=_iso_ago(SENDING_LEASE_SECONDS),
-                                 max_attempts=MAX_ATTEMPTS)
+def resume_stalled(db: sqlite_utils.Database, *, already_queued: Iterable[int] = (),
+                   settings: Settings | None = None) -> list[int]:
+    """Queue every email that is due and has no job waiting: a retry whose time came, a
+    first attempt whose wake-up call was lost, one whose worker died mid-send."""
+    settings = settings or get_settings()
+    waiting = set(already_queued)
+    ids = [email_id for email_id in store.emails.to_resume(
+        db, now=clock.now_iso(), pending_before=_iso_ago(PENDING_GRACE_SECONDS),
+        sending_before=_iso_ago(SENDING_LEASE_SECONDS), max_attempts=max_attempts(settings))
+        if email_id not in waiting]
     for email_id in ids:
         queue.send_email(email_id)
     return ids
+
+
+_last_probe = 0.0
+
+
+def resume_when_reachable(db: sqlite_utils.Database, settings: Settings | None = None,
+                          *, force: bool = False) -> list[int]:
+    """Mail waiting because no SMTP server answered goes now if one answers again.
+
+    Asks the server (at most every EMAIL_PROBE_SECONDS, unless `force`) only while such
+    mail waits. Returns the emails made due."""
+    global _last_probe
+    settings = settings or get_settings()
+    now = clock.now_iso()
+    waiting = store.emails.waiting_for_server(db, now=now, marker=UNREACHABLE)
+    if not waiting:
+        return []
+    if not force and time.monotonic() - _last_probe < settings.EMAIL_PROBE_SECONDS:
+        return []
+    _last_probe = time.monotonic()
+    if not mail.probe(settings):
+        return []
+    with store.transaction(db):
+        store.emails.retry_now(db, waiting, now=now)
+    log.warning("the SMTP server answers again: %d waiting email(s) go now", len(waiting))
+    return waiting
+
+
+def sweep(db: sqlite_utils.Database, *, already_queued: Iterable[int] = (),
+          settings: Settings | None = None) -> list[int]:
+    """The worker's quick sweep: resume mail when SMTP is back, then queue what is due."""
+    resume_when_reachable(db, settings)
+    return resume_stalled(db, already_queued=already_queued, settings=settings)
+
+
+def late_mail(db: sqlite_utils.Database) -> dict:
+    """How much mail is late (a failed attempt behind it, or unsent for LATE_AFTER_SECONDS),
+    since when, and how many emails gave up in the last day."""
+    return store.emails.late(db, created_before=_iso_ago(LATE_AFTER_SECONDS),
+                             failed_since=_iso_ago(86400))

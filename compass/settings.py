@@ -99,6 +99,13 @@ class Settings(BaseSettings):
     SMTP_SECURITY: Literal["starttls", "ssl", "none"] = "starttls"
     MAIL_FROM: str = "AI Readiness Compass <reports@compass.localhost>"
     ADMIN_EMAILS: str = ""
+    # An email's second and third attempts, in seconds after the one before: the spec's
+    # "three attempts over 24 hours" (1 h, then 23 h). A waiting email goes sooner when the
+    # SMTP server answers again (probed every EMAIL_PROBE_SECONDS; compass/notifications.py).
+    EMAIL_RETRY_DELAYS_SECONDS: str = "3600,82800"
+    EMAIL_PROBE_SECONDS: float = Field(default=60.0, gt=0)
+    # The worker's quick sweep (due emails, the webhook outbox), in seconds.
+    SWEEP_SECONDS: float = Field(default=5.0, gt=0)
 
     LITESTREAM_REPLICA_URL: str | None = None
 
@@ -124,6 +131,14 @@ class Settings(BaseSettings):
     def _empty_is_unset(cls, value: object) -> object:
         # `FOO=` in a .env file means "not configured", not "configured as empty".
         return None if value == "" else value
+
+    @field_validator("EMAIL_RETRY_DELAYS_SECONDS")
+    @classmethod
+    def _delays_are_numbers(cls, value: str) -> str:
+        delays = [float(part) for part in value.split(",") if part.strip()]
+        if any(d <= 0 for d in delays):
+            raise ValueError("every delay must be a positive number of seconds")
+        return value
 
     @property
     def is_production(self) -> bool:
@@ -151,6 +166,11 @@ class Settings(BaseSettings):
     @property
     def admin_emails(self) -> frozenset[str]:
         return frozenset(e.strip().lower() for e in self.ADMIN_EMAILS.split(",") if e.strip())
+
+    @property
+    def email_retry_delays(self) -> list[float]:
+        """Seconds before each retry of an email (so attempts = retries + 1)."""
+        return [float(part) for part in self.EMAIL_RETRY_DELAYS_SECONDS.split(",") if part.strip()]
 
     @property
     def uses_offline_model(self) -> bool:

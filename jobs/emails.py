@@ -1,43 +1,45 @@
-"""The email jobs: send one email (with retries and exponential backoff), and a periodic
-sweep that re-queues emails whose job was lost.
+"""The email jobs: send one email, and the sweep that queues emails whose retry fell due or
+whose job was lost.
 
 The emails table is the truth and the guard (see compass.notifications): a job only sends
-an email it manages to claim, so a duplicate, retried or late job never sends twice.
+an email it manages to claim, so a duplicate, retried or early job never sends twice. The
+retry schedule lives on the row (`next_attempt_at`), not in huey: the worker's quick sweep
+(jobs.reconciler, every SWEEP_SECONDS) calls `sweep_emails`.
 """
 
 from __future__ import annotations
 
 import logging
 
-from huey import crontab
-
 from compass import notifications
 from jobs import huey, job_db
 
 log = logging.getLogger(__name__)
 
-# Three attempts: now, after 1 minute, after 5 more (huey multiplies the delay each retry).
-RETRIES = notifications.MAX_ATTEMPTS - 1
-RETRY_DELAY_SECONDS = 60
-RETRY_BACKOFF = 5
 
-
-@huey.task(retries=RETRIES, retry_delay=RETRY_DELAY_SECONDS, retry_backoff=RETRY_BACKOFF,
-           priority=20)
+@huey.task(priority=20)
 def send_email(email_id: int) -> str:
-    """Send the email if it is still ours to send; raising makes huey retry it later."""
+    """Send the email if it is still ours to send; a failed attempt records when to retry."""
     with job_db() as db:
-        return notifications.deliver(db, email_id)
+        try:
+            return notifications.deliver(db, email_id)
+        except notifications.RetryLater as retry:
+            return f"retry at {retry.due}"
 
 
-@huey.periodic_task(crontab(minute="*/5"))
-def resume_stalled_emails() -> int:
-    """Every five minutes: queue again the emails whose wake-up call was lost."""
+def queued_email_ids() -> set[int]:
+    """Emails that already have a send job waiting in the queue."""
+    return {int(task.args[0]) for task in [*huey.pending(), *huey.scheduled()]
+            if task.name.endswith("send_email") and task.args}
+
+
+def sweep_emails() -> list[int]:
+    """Queue the emails that are due (retries, lost wake-up calls, dead senders)."""
     with job_db() as db:
-        resumed = notifications.resume_stalled(db)
+        resumed = notifications.sweep(db, already_queued=queued_email_ids())
     if resumed:
-        log.warning("re-queued %d stalled email(s): %s", len(resumed), resumed)
-    return len(resumed)
+        log.info("queued %d due email(s): %s", len(resumed), resumed)
+    return resumed
 
 
 def enqueue_email(item_id: int) -> None:

@@ -123,6 +123,17 @@ def _heartbeat_loop(path: Any) -> None:
             log.exception("could not write the worker heartbeat")
 
 
+def _sweep_loop(interval: float) -> None:
+    """The quick sweep, every few seconds: what must not wait for the minute's reconcile."""
+    from jobs import emails
+
+    while not _stop.wait(interval):
+        try:
+            emails.sweep_emails()
+        except Exception:
+            log.exception("the quick sweep failed")
+
+
 def _on_exit(path: Any) -> None:
     _stop.set()
     try:
@@ -160,6 +171,8 @@ def _start_once() -> None:
     with job_db() as db:
         store.migrate(db)
         reconciler.release_dead_leases(db, host=socket.gethostname(), my_pid=os.getpid())
+    threading.Thread(target=_sweep_loop, args=(get_settings().SWEEP_SECONDS,), name="sweep",
+                     daemon=True).start()
     # No task of this process is running yet: every unleased order is an orphan now.
     report = reconcile(grace_seconds=0)
     log.info("worker started; re-enqueued %d order(s)", len(report.requeued))

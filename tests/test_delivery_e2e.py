@@ -15,7 +15,7 @@ import httpx
 import pytest
 from pypdf import PdfReader
 
-from tests.fakes.delivery import ANSWERS
+from tests.fakes.delivery import ANSWERS, place_paid_order
 from tests.fakes.processes import procfile_stack, read, tail
 from tests.fakes.smtp import smtp_server
 
@@ -37,15 +37,7 @@ def pdf_attachment(message) -> tuple[str, int]:
 def test_a_paid_order_emails_its_receipt_and_its_report(stack):
     base, mailbox, logs = stack
     with httpx.Client(base_url=base, timeout=10) as client:
-        form = client.get("/order/new?tier=starter")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
-        placed = client.post("/orders", data=ANSWERS | {"csrf_token": token, "tier": "starter"})
-        assert placed.status_code == 303, placed.text
-        checkout = placed.headers["location"]
-        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get(checkout).text).group(1)
-        paid = client.post(checkout, data={"csrf_token": token,
-                                           "card_number": "4242 4242 4242 4242"})
-        public_id = client.get(paid.headers["location"]).headers["location"].rsplit("/", 1)[1]
+        public_id = place_paid_order(client)
 
         try:
             mailbox.wait_for(2, timeout=60)

@@ -13,7 +13,6 @@ import json
 import re
 
 import pytest
-from huey.storage import MemoryStorage
 from pypdf import PdfReader
 
 from compass import clock, lifecycle, mail, notifications, store
@@ -165,36 +164,58 @@ def test_emails_are_queued_only_after_the_transition_commits(db, smtp, queue):
     assert len(queue.ids) == 1
 
 
-def test_smtp_down_for_two_attempts_delivers_exactly_once_through_huey(db, smtp, queue,
-                                                                     monkeypatch):
-    import jobs
-    from jobs import emails
+class Clock:
+    """An injected clock: every stored time (compass.clock.now) reads it."""
 
-    monkeypatch.setattr(jobs.huey, "storage", MemoryStorage("retries"))
+    def __init__(self, monkeypatch):
+        self.moment = clock.now()
+        monkeypatch.setattr(clock, "now", lambda: self.moment)
+
+    def advance(self, seconds: float) -> None:
+        self.moment += dt.timedelta(seconds=seconds)
+
+
+def failures(kind: str) -> float:
+    from compass import metrics
+
+    return metrics.EMAIL_FAILURES.labels(kind)._value.get()
+
+
+def test_retries_are_spread_over_24_hours_and_deliver_exactly_once(db, smtp, queue,
+                                                                   monkeypatch):
+    now = Clock(monkeypatch)
     paid_order(db, "standard")
     [email_id] = queue.drain()
-    smtp.fail_next = 2
-    emails.send_email(email_id)  # the real task, enqueued on huey
-    delays = []
-    for _attempt in range(3):
-        task = jobs.huey.dequeue()
-        if task is None:  # a retry waits in huey's schedule: run it when it falls due
-            now = dt.datetime.now(dt.UTC).replace(tzinfo=None)  # huey keeps UTC, naive
-            [task] = jobs.huey.read_schedule(now + dt.timedelta(days=1))
-            delays.append(round((task.eta - now).total_seconds()))
-        jobs.huey.execute(task, timestamp=task.eta)
-    # A stray duplicate job (say, from the sweeper) sends nothing more.
-    emails.send_email(email_id)
-    jobs.huey.execute(jobs.huey.dequeue())
-    assert jobs.huey.dequeue() is None and jobs.huey.scheduled_count() == 0
+    smtp.fail_next = 2  # the server answers 451 twice
+    before = failures("payment_confirmation")
+    with pytest.raises(notifications.RetryLater) as first:
+        notifications.deliver(db, email_id)
+    assert clock.parse(first.value.due) == now.moment + dt.timedelta(hours=1)
+    # Not due yet: the sweep queues nothing, and an early or duplicated job sends nothing.
+    now.advance(59 * 60)
+    assert notifications.sweep(db) == []
+    assert notifications.deliver(db, email_id) == "skipped:pending"
+    now.advance(60)
+    assert notifications.sweep(db) == [email_id]
+    # A job already waiting in the queue is not queued twice.
+    assert notifications.sweep(db, already_queued=[email_id]) == []
+    with pytest.raises(notifications.RetryLater) as second:
+        notifications.deliver(db, email_id)
+    assert clock.parse(second.value.due) == now.moment + dt.timedelta(hours=23)
+    now.advance(23 * 3600 - 1)
+    assert notifications.sweep(db) == []
+    now.advance(1)  # 24 hours after the first attempt
+    assert notifications.sweep(db) == [email_id]
+    assert notifications.deliver(db, email_id) == "sent"
+    assert notifications.deliver(db, email_id) == "skipped:sent"
     assert smtp.refused == 2 and len(smtp.messages()) == 1
-    assert smtp.messages()[0]["X-Compass-Email"] == "payment_confirmation"
-    assert abs(delays[0] - 60) <= 2 and abs(delays[1] - 300) <= 2  # exponential backoff
     row = store.emails.get(db, email_id)
-    assert row["status"] == "sent" and row["attempts"] == 3
+    assert row["status"] == "sent" and row["attempts"] == 3 and row["next_attempt_at"] is None
+    assert failures("payment_confirmation") == before + 2
 
 
-def test_three_failures_give_up_and_record_the_error(db, smtp, queue):
+def test_three_failures_give_up_and_record_the_error(db, smtp, queue, monkeypatch):
+    now = Clock(monkeypatch)
     paid_order(db, "standard")
     [email_id] = queue.drain()
     smtp.fail_next = 10
@@ -202,14 +223,53 @@ def test_three_failures_give_up_and_record_the_error(db, smtp, queue):
         with pytest.raises(notifications.RetryLater):
             notifications.deliver(db, email_id)
         assert store.emails.get(db, email_id)["attempts"] == attempt
+        now.advance(24 * 3600)
     assert notifications.deliver(db, email_id) == "failed"
     row = store.emails.get(db, email_id)
     assert row["status"] == "failed" and row["attempts"] == 3
     assert "451" in row["last_error"]
     assert notifications.deliver(db, email_id) == "skipped:failed"
+    assert notifications.sweep(db) == []
     assert smtp.messages() == []
     attention = list(db.query("SELECT * FROM emails_needing_attention"))
     assert [r["id"] for r in attention] == [email_id]
+
+
+def test_mail_waiting_for_an_unreachable_server_goes_when_it_answers_again(db, queue,
+                                                                           monkeypatch):
+    from compass import health, insights
+    from tests.fakes.smtp import SwitchableSmtp
+
+    server = SwitchableSmtp()
+    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SMTP_PORT", str(server.port))
+    monkeypatch.setenv("SMTP_SECURITY", "none")
+    get_settings.cache_clear()
+    order = paid_order(db, "standard")  # SMTP is down
+    [email_id] = queue.drain()
+    assert health.check_mail(db).detail == "nothing late"
+    with pytest.raises(notifications.RetryLater):
+        notifications.deliver(db, email_id)
+    row = store.emails.get(db, email_id)
+    assert row["last_error"].startswith(notifications.UNREACHABLE + "cannot connect")
+    # Late mail is shown on /readyz (as a warning: the site stays up) and on /admin.
+    check = health.check_mail(db)
+    assert check.ok and check.warn and check.detail.startswith("1 email(s) late")
+    [line] = [x for x in insights.attention_lines(db) if x.startswith("email ")]
+    assert f"payment_confirmation for {order['order_number']} late after 1 attempt(s)" in line
+    assert "next attempt" in line
+    # Still down: asking changes nothing.
+    assert notifications.resume_when_reachable(db, force=True) == []
+    assert notifications.sweep(db) == []
+    server.up()
+    try:
+        assert notifications.resume_when_reachable(db, force=True) == [email_id]
+        assert notifications.sweep(db) == [email_id]
+        assert notifications.deliver(db, email_id) == "sent"
+        assert len(server.mailbox.messages()) == 1
+    finally:
+        server.down()
+    assert health.check_mail(db).detail == "nothing late"
 
 
 def test_a_worker_that_died_mid_send_is_resumed_after_its_lease(db, smtp, queue):
@@ -221,7 +281,7 @@ def test_a_worker_that_died_mid_send_is_resumed_after_its_lease(db, smtp, queue)
     assert notifications.deliver(db, email_id) == "skipped:sending"
     db.execute("UPDATE emails SET claimed_at = '2000-01-01T00:00:00Z' WHERE id = ?", [email_id])
     assert notifications.resume_stalled(db) == [email_id]
-    assert deliver_all(db, queue) == ["sent"]
+    assert notifications.deliver(db, email_id) == "sent"
     row = store.emails.get(db, email_id)
     assert row["attempts"] == 2 and smtp.messages()[0]["Message-ID"] == row["message_id"]
 

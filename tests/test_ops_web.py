@@ -36,7 +36,7 @@ def test_readyz_is_ok_with_a_fresh_worker_heartbeat():
         response = client.get("/readyz")
     assert response.status_code == 200, response.text
     checks = response.json()["checks"]
-    assert set(checks) == {"database", "migrations", "ai_service", "queue", "worker",
+    assert set(checks) == {"database", "migrations", "ai_service", "mail", "queue", "worker",
                            "templates", "pdf"}
     assert all(check["ok"] for check in checks.values())
     assert checks["migrations"]["detail"] == f"at version {len(store.available_migrations())}"

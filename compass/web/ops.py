@@ -95,8 +95,11 @@ class RequestContext:
 async def readyz(request: Request) -> Response:
     checks = await run_in_threadpool(health.readiness, state(request).settings)
     ready = all(check.ok for check in checks)
-    body = {"status": "ok" if ready else "unavailable",
-            "checks": {c.name: {"ok": c.ok, "detail": c.detail} for c in checks}}
+    # "degraded": ready, but something (late mail) needs a person's look.
+    status = "unavailable" if not ready else "degraded" if any(c.warn for c in checks) else "ok"
+    body = {"status": status,
+            "checks": {c.name: {"ok": c.ok, "detail": c.detail}
+                       | ({"warn": True} if c.warn else {}) for c in checks}}
     return JSONResponse(body, status_code=200 if ready else 503,
                         headers={"cache-control": "no-store"})
 

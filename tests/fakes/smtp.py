@@ -70,3 +70,23 @@ def smtp_server() -> Iterator[tuple[Mailbox, int]]:
         yield mailbox, port
     finally:
         controller.stop()
+
+
+class SwitchableSmtp:
+    """An SMTP server on a fixed port that can be taken down (nothing listens: connection
+    refused, as when the provider is out) and brought back up, keeping one mailbox."""
+
+    def __init__(self) -> None:
+        self.mailbox = Mailbox()
+        self.port = free_port()
+        self.controller: Controller | None = None
+
+    def up(self) -> None:
+        if self.controller is None:
+            self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+            self.controller.start()
+
+    def down(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
