@@ -44,7 +44,7 @@ def test_smtp_down_then_back_delivers_every_email_exactly_once(tmp_path):
                        "the emails' first two attempts did not fail")
             readyz = client.get("/readyz")
             assert readyz.status_code == 200, readyz.text  # late mail does not take the site down
-            assert readyz.json()["status"] == "degraded"
+            assert readyz.json()["status"] == "degraded", readyz.text
             mail = readyz.json()["checks"]["mail"]
             assert mail["warn"] and mail["detail"].startswith("2 email(s) late"), mail
             status = client.get(f"/api/orders/{public_id}/status").json()

@@ -53,8 +53,11 @@ def procfile_stack(tmp_path: Path, extra_env: dict[str, str] | None = None, *,
     virtualenv in a directory holding no source.
     """
     port = free_port()
+    # Not the test process's metrics directory (set once compass.metrics is imported): the
+    # stack counts in its own data directory, from zero.
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("STRIPE_", "ANTHROPIC_", "SMTP_"))}
+           if not k.startswith(("STRIPE_", "ANTHROPIC_", "SMTP_"))
+           and k != "PROMETHEUS_MULTIPROC_DIR"}
     env |= {"COMPASS_ENV": "development", "COMPASS_DATA_DIR": str(tmp_path / "data"),
             "BASE_URL": f"http://127.0.0.1:{port}", "PORT": str(port),
             "PATH": f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", "PYTHONUNBUFFERED": "1"}
