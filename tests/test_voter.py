@@ -262,3 +262,16 @@ def test_held_out_set_is_big_enough_and_kept_apart_from_dev():
     assert all(len(c.names) == 5 and c.descriptions for c in concepts_)
     dev_names = {n.lower() for group in dev.values() for c in group for n in c.names}
     assert not dev_names & {n.lower() for c in concepts_ for n in c.names}
+
+
+def test_names_explained_by_each_others_descriptions_link():
+    # No concept in common between the names; each description says the other's name.
+    autoresponder = wf("Speed-to-lead autoresponder",
+                       "Replies to every new web enquiry within minutes and follows up.", "sales")
+    sequence = wf("Web enquiry follow-up sequence",
+                  "New enquiries get an immediate reply and a short series of follow-ups.",
+                  "sales")
+    assert similarity(autoresponder, sequence) >= THRESHOLD
+    ar = wf("AR follow-up bot", "Chases customers whose invoices are overdue.", "finance")
+    chasing = wf("Automated invoice chasing", "Sends reminders for unpaid invoices.", "finance")
+    assert similarity(ar, chasing) >= THRESHOLD
