@@ -259,10 +259,17 @@ def main() -> None:
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)
     (results / "web.json").write_text(json.dumps(summary, indent=2))
-    ok = all(numbers[n]["rps"] >= 0.5 * bare_rps and numbers[n]["p99_ms"] < 50
-             and numbers[n]["non_2xx"] == 0 for n in ("progress", "api"))
-    ok = ok and writes["locked"] == 0 and locked_in_logs == 0
-    print("targets met" if ok else "TARGETS MISSED")
+    checks = []
+    for name in ("progress", "api"):
+        row = numbers[name]
+        checks += [(f"{name} >= 50% of bare req/s", row["rps"] >= 0.5 * bare_rps),
+                   (f"{name} p99 < 50 ms", row["p99_ms"] < 50),
+                   (f"{name} no non-2xx answers", row["non_2xx"] == 0)]
+    checks.append(('zero "database is locked"', writes["locked"] == 0 and locked_in_logs == 0))
+    for target, met in checks:
+        print(f"target: {target:<32} {'PASS' if met else 'MISS'}")
+    ok = all(met for _, met in checks)
+    print("targets met: PASS" if ok else "TARGETS MISSED: MISS")
     shutil.rmtree(workdir, ignore_errors=True)
 
 

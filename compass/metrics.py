@@ -15,7 +15,11 @@ processes start (deploy/entrypoint.sh does); never while they run.
 
 from __future__ import annotations
 
+import atexit
+import bisect
+import math
 import os
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -65,10 +69,10 @@ TIER_NAMES = ("starter", "standard", "premium")
 HTTP_REQUESTS = Counter(
     "compass_http_requests", "HTTP requests answered, by route template and status.",
     ["method", "route", "status"])
+_LATENCY_BOUNDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, math.inf)
 HTTP_LATENCY = Histogram(
     "compass_http_request_duration_seconds", "Time to answer an HTTP request.",
-    ["method", "route"],
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
+    ["method", "route"], buckets=_LATENCY_BOUNDS)
 JOB_DURATION = Histogram(
     "compass_job_duration_seconds", "Time a background job ran, by task and outcome.",
     ["task", "outcome"],
@@ -78,10 +82,61 @@ EMAIL_FAILURES = Counter(
     ["kind"])
 
 
+class _RequestTally:
+    """Requests counted in memory and written to the shared files at most once a second.
+
+    Every write to a multiprocess metric takes a lock, checks the pid and packs into the
+    memory-mapped file: three of them per request cost the status polls more than
+    answering them did (bench/web.py). Summed here, each label set is written once per
+    interval, at scrape (`render`) and when the process exits.
+    """
+
+    def __init__(self, interval: float = 1.0) -> None:
+        self.interval = interval
+        self._lock = threading.Lock()
+        self._counts: dict[tuple[str, str, str], int] = {}
+        # (method, route) -> [sum of seconds, count per bucket of _LATENCY_BOUNDS]
+        self._latency: dict[tuple[str, str], list[float]] = {}
+        self._flush_at = time.monotonic() + interval
+
+    def add(self, method: str, route: str, status: int, seconds: float) -> None:
+        with self._lock:
+            key = (method, route, str(status))
+            self._counts[key] = self._counts.get(key, 0) + 1
+            latency = self._latency.get((method, route))
+            if latency is None:
+                latency = self._latency[(method, route)] = [0.0] * (len(_LATENCY_BOUNDS) + 1)
+            latency[0] += seconds
+            # Prometheus buckets: the first upper bound >= the value.
+            latency[1 + bisect.bisect_left(_LATENCY_BOUNDS, seconds)] += 1
+            due = time.monotonic() >= self._flush_at
+        if due:
+            self.flush()
+
+    def flush(self) -> None:
+        with self._lock:
+            counts, self._counts = self._counts, {}
+            latencies, self._latency = self._latency, {}
+            self._flush_at = time.monotonic() + self.interval
+        for request_labels, count in counts.items():
+            HTTP_REQUESTS.labels(*request_labels).inc(count)
+        for latency_labels, latency in latencies.items():
+            child = HTTP_LATENCY.labels(*latency_labels)
+            # Histogram.observe takes one value; these are its own sum and bucket values
+            # (prometheus-client is pinned; tests/test_ops_metrics.py reads them back).
+            child._sum.inc(latency[0])
+            for bucket, observed in zip(child._buckets, latency[1:], strict=True):
+                if observed:
+                    bucket.inc(observed)
+
+
+_REQUESTS = _RequestTally()
+atexit.register(_REQUESTS.flush)
+
+
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
     """One answered request; `route` is the template ("/status/{public_id}"), never the URL."""
-    HTTP_REQUESTS.labels(method, route, str(status)).inc()
-    HTTP_LATENCY.labels(method, route).observe(seconds)
+    _REQUESTS.add(method, route, status, seconds)
 
 
 @contextmanager
@@ -181,6 +236,7 @@ class DatabaseCollector(Collector):
 def render(db_path: str | Path | None = None, *,
            multiproc_dir: str | Path | None = None) -> tuple[bytes, str]:
     """The /metrics body (all processes' metrics plus the database's) and its content type."""
+    _REQUESTS.flush()  # this process's latest requests; the others' are at most 1 s old
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry, path=str(multiproc_dir or MULTIPROC_DIR))
     if db_path is not None:

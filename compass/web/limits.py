@@ -146,7 +146,8 @@ class ClientAddress:
             else:
                 peer = scope.get("client")
                 client = proto = None
-                if peer and self._is_trusted(peer[0]):
+                # No trusted proxy configured (the usual case): nothing to parse per request.
+                if peer and (self.trust_all or self.trusted) and self._is_trusted(peer[0]):
                     client = self._from_forwarded_for(
                         v.decode("latin-1") for k, v in headers if k == b"x-forwarded-for")
                     proto = next((v.decode("latin-1") for k, v in headers
