@@ -25,6 +25,8 @@ FEASIBILITY_LABELS = {"simple": "Simple", "moderate": "Moderate", "advanced": "A
 METHOD_LABELS = {"consensus": "Consensus of five analysts",
                  "fallback": "Ranked by feasibility and relevance (no consensus)"}
 
+NUMBER_WORDS = {3: "three", 4: "four", 5: "five"}
+
 
 class ReportError(ValueError):
     """The stored result cannot be shown as a report (missing or malformed fields)."""
@@ -395,7 +397,15 @@ def _consensus(raw: dict) -> Consensus:
             f"candidates by how feasible they are and how closely they match what you told "
             f"us. Our confidence of {confidence}% is lower for that reason: treat the later "
             f"workflows as options to explore rather than firm recommendations.")
-    return Consensus(method=method, method_label=METHOD_LABELS.get(method, method.capitalize()),
+    asked = _int(raw.get("analysts_asked"), samples)
+    if asked > samples:
+        # Some analyses failed and the vote ran on the others (the engine's quorum is 3).
+        explanation = (f"We asked {asked} analysts; {samples} answered, and the vote ran on "
+                       f"their work. " + explanation)
+    label = METHOD_LABELS.get(method, method.capitalize())
+    if method == "consensus" and samples != 5:
+        label = f"Consensus of {NUMBER_WORDS.get(samples, str(samples))} analysts"
+    return Consensus(method=method, method_label=label,
                      had_consensus=had, samples=samples, min_votes=min_votes, agreed=agreed,
                      candidates=candidates, confidence_percent=confidence,
                      confidence_label=label, explanation=explanation)

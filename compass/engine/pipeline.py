@@ -120,6 +120,12 @@ class Run:
             if checked.ok:
                 return checked.value
             problems = checked.problems
+            if response.stop_reason == "max_tokens":
+                # Thinking and answer did not fit: the same budget would stop the same way.
+                bigger = prompts.larger_budget(
+                    request.max_tokens, self.tier.token_budget - self.tokens_used)
+                if bigger is not None:
+                    request = replace(request, max_tokens=bigger)
         raise CallFailed(request.phase, problems)
 
     async def _answer(self, request: ModelRequest, retry: int,
@@ -367,6 +373,8 @@ def _consensus_summary(consensus: Consensus, selections: list[Selection]) -> dic
         "method": method,
         "had_consensus": consensus.had_consensus,
         "samples": consensus.samples,
+        # The quorum rule lets the vote run on fewer answers than analysts asked: say so.
+        "analysts_asked": len(prompts.PERSPECTIVES),
         "min_votes": consensus.min_votes,
         "agreed": len(consensus.agreed),
         "candidates": len(consensus.clusters),

@@ -29,6 +29,41 @@ PERSPECTIVE_LABELS: dict[str, str] = {
 }
 SAMPLE_SIZE = 25
 
+# -- token budgets ---------------------------------------------------------------------------
+# `max_tokens` is the hard limit on thinking plus answer: thinking tokens come out of it
+# (platform.claude.com/docs/build-with-claude/extended-thinking, read 2026-12-06). Opus 5.5
+# always thinks; Sonnet 5.5 and Haiku 5.5 think adaptively, more as effort rises. So every
+# call's budget is the longest answer its phase needs plus what the model may think at the
+# tier's effort. The model guide warns that Opus 5.5 thinks more per turn than Opus 5 at
+# the same effort, hence its factor. Budgets only cap a call: unused tokens cost nothing,
+# so the allowances are generous; a call stopped by `max_tokens` anyway is retried with a
+# larger budget (`larger_budget`), never the same one.
+ANSWER_TOKENS: dict[str, int] = {
+    "rewrite": 2_000, "research": 4_000, "readiness": 3_000, "grouper": 3_000,
+    "review": 3_000,
+}  # sample and proposal: the tier's max_output_tokens
+THINKING_ALLOWANCE: dict[str, int] = {
+    "low": 2_000, "medium": 6_000, "high": 12_000, "xhigh": 24_000, "max": 32_000,
+}
+MODEL_THINKING_FACTOR: dict[str, float] = {"claude-opus-5-5": 1.5}
+# No call needs more (the models allow 128K output); past this a retry gives up instead.
+MAX_TOKENS_CEILING = 64_000
+
+
+def max_tokens_for(phase: str, tier: Tier, model: str) -> int:
+    """A phase's first budget: its answer plus the thinking the tier's effort may use."""
+    answer = ANSWER_TOKENS.get(phase, tier.max_output_tokens)
+    thinking = THINKING_ALLOWANCE[tier.effort] * MODEL_THINKING_FACTOR.get(model, 1.0)
+    return min(MAX_TOKENS_CEILING, answer + round(thinking))
+
+
+def larger_budget(current: int, tokens_left: int) -> int | None:
+    """The budget for a retry of a call stopped by `max_tokens`: double, bounded by the
+    ceiling and by what is left of the tier's token budget. None: nothing larger fits."""
+    bigger = min(MAX_TOKENS_CEILING, current * 2, tokens_left)
+    return bigger if bigger > current else None
+
+
 
 @functools.cache
 def prompt_text(name: str) -> str:
@@ -84,19 +119,22 @@ def retry_note(problems: list[str]) -> str:
 
 def rewrite_request(tier: Tier, model: str, customer: dict) -> ModelRequest:
     return _request("rewrite", tier, model, data_block("customer_input", customer),
-                    "Write the brief for this customer.\n", max_tokens=2_000)
+                    "Write the brief for this customer.\n",
+                    max_tokens=max_tokens_for("rewrite", tier, model))
 
 
 def research_request(tier: Tier, model: str, customer: dict, brief: dict) -> ModelRequest:
     context = data_block("customer_input", customer) + data_block("brief", brief)
     return _request("research", tier, model, context,
-                    "Research this customer's industry.\n", max_tokens=4_000)
+                    "Research this customer's industry.\n",
+                    max_tokens=max_tokens_for("research", tier, model))
 
 
 def readiness_request(tier: Tier, model: str, customer: dict, brief: dict) -> ModelRequest:
     context = data_block("customer_input", customer) + data_block("brief", brief)
     return _request("readiness", tier, model, context,
-                    "Score this business's readiness for AI automation.\n", max_tokens=3_000)
+                    "Score this business's readiness for AI automation.\n",
+                    max_tokens=max_tokens_for("readiness", tier, model))
 
 
 def sample_context(customer: dict, brief: dict, research: dict) -> str:
@@ -111,7 +149,8 @@ def sample_request(tier: Tier, model: str, context: str, perspective: str) -> Mo
         + perspective_lens(perspective)
         + f"\nPropose about {SAMPLE_SIZE} workflows from this perspective.\n"
     )
-    return _request("sample", tier, model, context, prompt, max_tokens=tier.max_output_tokens,
+    return _request("sample", tier, model, context, prompt,
+                    max_tokens=max_tokens_for("sample", tier, model),
                     cache_prefix=True, perspective=perspective)
 
 
@@ -125,7 +164,8 @@ def grouper_request(tier: Tier, model: str, brief: dict, selected: list[dict]) -
     compact = [{k: w[k] for k in ROADMAP_FIELDS if k in w} for w in selected]
     context = data_block("brief", brief) + data_block("selected_workflows", compact)
     return _request("grouper", tier, model, context,
-                    "Arrange these workflows into a roadmap.\n", max_tokens=3_000)
+                    "Arrange these workflows into a roadmap.\n",
+                    max_tokens=max_tokens_for("grouper", tier, model))
 
 
 def proposal_request(tier: Tier, model: str, customer: dict, brief: dict, research: dict,
@@ -139,7 +179,7 @@ def proposal_request(tier: Tier, model: str, customer: dict, brief: dict, resear
             "proposal that fixes every point.\n"
         )
     return _request("proposal", tier, model, context, prompt,
-                    max_tokens=tier.max_output_tokens)
+                    max_tokens=max_tokens_for("proposal", tier, model))
 
 
 def review_request(tier: Tier, model: str, customer: dict, research: dict,
@@ -149,4 +189,4 @@ def review_request(tier: Tier, model: str, customer: dict, research: dict,
                + data_block("research", {"tools": research.get("tools", [])})
                + data_block("report", report))
     return _request("review", tier, model, context, "Review this draft report.\n",
-                    max_tokens=3_000)
+                    max_tokens=max_tokens_for("review", tier, model))

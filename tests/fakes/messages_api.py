@@ -6,6 +6,16 @@ written by the first request and read by later ones), 400 for `temperature`/`top
 and empty text blocks. By default the content comes from the offline model; tests script
 other behaviours (errors, hangs, broken streams, fixed replies) one per request.
 
+Two things of the real model, off by default, on for the tests that need them:
+- `thinking=True`: each answer starts with a thinking block whose length grows with
+  `output_config.effort` (THINKING_TOKENS; Opus 5.5 more, MODEL_THINKING_FACTOR). As on
+  the real API, thinking counts against `max_tokens` ("max_tokens is the hard limit on
+  thinking plus answer", platform.claude.com/docs/build-with-claude/extended-thinking,
+  read 2026-12-06): a call whose budget thinking uses up stops with `max_tokens` and an
+  answer cut short, or none at all.
+- `tokens_per_second`: output (thinking included) streams at this speed, so a call's time
+  grows with its length; pings keep the connection alive meanwhile, as the API's do.
+
     with running_server(latency=0.2) as server:
         provider = AnthropicProvider("test-key", base_url=server.base_url)
         server.script([Status(429, retry_after="1"), Reply('{"ok": true}')])
@@ -23,7 +33,7 @@ import json
 import threading
 import time
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -36,6 +46,11 @@ ERROR_TYPES = {
     500: "api_error", 504: "timeout_error", 529: "overloaded_error",
 }
 DELTA_CHARS = 200  # text per content_block_delta event
+# Thinking tokens per call by effort, and how much more a model thinks than that. Rough
+# shapes, not measurements: `high` thinks several times `low`, and the model guide warns
+# that Opus 5.5 thinks more per turn than Opus 5 at the same effort.
+THINKING_TOKENS = {"low": 400, "medium": 1_500, "high": 4_000, "xhigh": 8_000, "max": 16_000}
+MODEL_THINKING_FACTOR = {"claude-opus-5-5": 1.5}
 PING_EVERY = 0.1  # seconds between pings in a stalled stream
 
 
@@ -185,14 +200,18 @@ class FakeMessagesAPI:
     """The server and everything tests inspect. Start with `start()` or `running_server()`."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, latency: float = 0.0,
-                 api_key: str | None = None, min_cache_tokens: int = 0) -> None:
+                 api_key: str | None = None, min_cache_tokens: int = 0, *,
+                 thinking: bool = False, tokens_per_second: float | None = None) -> None:
         self.latency = latency
+        self.thinking = thinking
+        self.tokens_per_second = tokens_per_second
         self.api_key = api_key  # None: any key is accepted, but one must be sent
         self.cache = PromptCache(min_cache_tokens)
         self.closing = threading.Event()
         self._lock = threading.Lock()
         self._script: collections.deque[Behaviour] = collections.deque()
         self._always: Behaviour | None = None
+        self._rule: Callable[[dict[str, Any]], Behaviour | None] | None = None
         self._requests: list[RecordedRequest] = []
         self._in_flight = 0
         self._max_in_flight = 0
@@ -237,6 +256,12 @@ class FakeMessagesAPI:
         with self._lock:
             self._always = behaviour
 
+    def rule(self, decide: Callable[[dict[str, Any]], Behaviour | None] | None) -> None:
+        """Answer each unscripted request whose body `decide` gives a behaviour for with it
+        (e.g. one analyst's sample always failing); None from `decide`: as usual."""
+        with self._lock:
+            self._rule = decide
+
     @property
     def requests(self) -> list[RecordedRequest]:
         with self._lock:
@@ -268,9 +293,17 @@ class FakeMessagesAPI:
         with self._lock:
             self._requests.append(request)
 
-    def next_behaviour(self) -> Behaviour | None:
+    def next_behaviour(self, body: dict[str, Any] | None = None) -> Behaviour | None:
         with self._lock:
-            return self._script.popleft() if self._script else self._always
+            if self._script:
+                return self._script.popleft()
+            decide = self._rule
+        if decide is not None and body is not None:
+            chosen = decide(body)
+            if chosen is not None:
+                return chosen
+        with self._lock:
+            return self._always
 
     def enter(self) -> None:
         with self._lock:
@@ -347,7 +380,7 @@ class _Handler(BaseHTTPRequestHandler):
         if problem:
             return self._error(400, problem)
 
-        behaviour = api.next_behaviour()
+        behaviour = api.next_behaviour(body)
         if isinstance(behaviour, Status):
             return self._error(behaviour.code, behaviour.message, behaviour.retry_after,
                                error_code=behaviour.error_code,
@@ -359,8 +392,8 @@ class _Handler(BaseHTTPRequestHandler):
         usage = api.cache.usage(body)
         message_id = f"msg_fake_{api.next_id():06d}"
         # Worked out before anything is sent, so a failing offline model is a clean 500.
-        content = _content(body, behaviour) if behaviour is None or isinstance(behaviour, Reply) \
-            else None
+        content = _content(body, behaviour, api.thinking) \
+            if behaviour is None or isinstance(behaviour, Reply) else None
         if not body.get("stream"):
             return self._json_reply(api, body, behaviour, content, usage, message_id)
         return self._stream_reply(api, body, behaviour, content, usage, message_id)
@@ -368,7 +401,7 @@ class _Handler(BaseHTTPRequestHandler):
     # -- non-streaming
 
     def _json_reply(self, api: FakeMessagesAPI, body: dict[str, Any], behaviour: Behaviour | None,
-                    content: tuple[str, str] | None, usage: Usage, message_id: str) -> None:
+                    content: _Answer | None, usage: Usage, message_id: str) -> None:
         if isinstance(behaviour, StreamError):
             return self._error(_status_of(behaviour.error_type), "scripted stream error")
         if isinstance(behaviour, Malformed):
@@ -377,18 +410,24 @@ class _Handler(BaseHTTPRequestHandler):
             raise _AbortResponse
         api.cache.write(usage)  # the prompt is processed before the model writes
         api.closing.wait(api.latency)
-        text, stop_reason = content
+        if api.tokens_per_second:
+            api.closing.wait(content.output_tokens / api.tokens_per_second)
+        blocks: list[dict[str, Any]] = []
+        if content.thinking_tokens:
+            blocks.append({"type": "thinking", "thinking": content.thinking_text,
+                           "signature": "fake-signature"})
+        blocks.append({"type": "text", "text": content.text})
         payload = {
             "id": message_id, "type": "message", "role": "assistant", "model": body["model"],
-            "content": [{"type": "text", "text": text}], "stop_reason": stop_reason,
-            "stop_sequence": None, "usage": usage.as_dict(count_tokens(text)),
+            "content": blocks, "stop_reason": content.stop_reason,
+            "stop_sequence": None, "usage": usage.as_dict(content.output_tokens),
         }
         self._send_json(200, payload, message_id)
 
     # -- streaming
 
     def _stream_reply(self, api: FakeMessagesAPI, body: dict[str, Any], behaviour: Behaviour | None,
-                      content: tuple[str, str] | None, usage: Usage, message_id: str) -> None:
+                      content: _Answer | None, usage: Usage, message_id: str) -> None:
         self._answering = True
         self.send_response(200)
         self.send_header("content-type", "text/event-stream; charset=utf-8")
@@ -421,7 +460,24 @@ class _Handler(BaseHTTPRequestHandler):
             return self._end_chunks()
 
         api.closing.wait(api.latency)
-        self._event("content_block_start", {"type": "content_block_start", "index": 0,
+        index = 0
+        if content is not None and content.thinking_tokens:
+            self._event("content_block_start", {
+                "type": "content_block_start", "index": 0,
+                "content_block": {"type": "thinking", "thinking": "", "signature": ""}})
+            thought = content.thinking_text
+            for start in range(0, len(thought), DELTA_CHARS):
+                self._paced(api, thought[start:start + DELTA_CHARS])
+                self._event("content_block_delta", {
+                    "type": "content_block_delta", "index": 0,
+                    "delta": {"type": "thinking_delta",
+                              "thinking": thought[start:start + DELTA_CHARS]}})
+            self._event("content_block_delta", {
+                "type": "content_block_delta", "index": 0,
+                "delta": {"type": "signature_delta", "signature": "fake-signature"}})
+            self._event("content_block_stop", {"type": "content_block_stop", "index": 0})
+            index = 1
+        self._event("content_block_start", {"type": "content_block_start", "index": index,
                                             "content_block": {"type": "text", "text": ""}})
         self._event("ping", {"type": "ping"})
         if content is None:  # Drop
@@ -430,20 +486,26 @@ class _Handler(BaseHTTPRequestHandler):
             self._leave()
             return self._end_chunks()
 
-        text, stop_reason = content
+        text = content.text
         for start in range(0, len(text), DELTA_CHARS):
+            self._paced(api, text[start:start + DELTA_CHARS])
             delta = {"type": "text_delta", "text": text[start:start + DELTA_CHARS]}
             self._event("content_block_delta",
-                        {"type": "content_block_delta", "index": 0, "delta": delta})
-        self._event("content_block_stop", {"type": "content_block_stop", "index": 0})
+                        {"type": "content_block_delta", "index": index, "delta": delta})
+        self._event("content_block_stop", {"type": "content_block_stop", "index": index})
         self._event("message_delta", {
             "type": "message_delta",
-            "delta": {"stop_reason": stop_reason, "stop_sequence": None},
-            "usage": {"output_tokens": count_tokens(text)},
+            "delta": {"stop_reason": content.stop_reason, "stop_sequence": None},
+            "usage": {"output_tokens": content.output_tokens},
         })
         self._leave()
         self._event("message_stop", {"type": "message_stop"})
         self._end_chunks()
+
+    def _paced(self, api: FakeMessagesAPI, chunk: str) -> None:
+        """Wait as long as the model takes to write `chunk` at the configured speed."""
+        if api.tokens_per_second:
+            api.closing.wait(count_tokens(chunk) / api.tokens_per_second)
 
     def _event(self, name: str, data: dict[str, Any]) -> None:
         self._chunk(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode())
@@ -505,8 +567,32 @@ def _validate(body: dict[str, Any]) -> str | None:
     return None
 
 
-def _content(body: dict[str, Any], behaviour: Behaviour | None) -> tuple[str, str]:
-    """The answer's text and stop reason, cut at max_tokens as the model would be."""
+@dataclass(frozen=True)
+class _Answer:
+    thinking_tokens: int
+    text: str
+    stop_reason: str
+
+    @property
+    def thinking_text(self) -> str:
+        words = "Weighing the options. " * (self.thinking_tokens // 5 + 1)
+        return words[:self.thinking_tokens * 4]
+
+    @property
+    def output_tokens(self) -> int:
+        return self.thinking_tokens + count_tokens(self.text)
+
+
+def thinking_tokens_for(body: dict[str, Any]) -> int:
+    """How long the model thinks before answering this request (see THINKING_TOKENS)."""
+    effort = str((body.get("output_config") or {}).get("effort") or "high")
+    factor = MODEL_THINKING_FACTOR.get(str(body.get("model")), 1.0)
+    return round(THINKING_TOKENS.get(effort, THINKING_TOKENS["high"]) * factor)
+
+
+def _content(body: dict[str, Any], behaviour: Behaviour | None,
+             thinking: bool = False) -> _Answer:
+    """The answer, thinking first, cut at max_tokens as the model would be."""
     if isinstance(behaviour, Reply):
         text, stop_reason = behaviour.text, behaviour.stop_reason
     else:
@@ -521,18 +607,21 @@ def _content(body: dict[str, Any], behaviour: Behaviour | None) -> tuple[str, st
         schema = (body.get("output_config") or {}).get("format", {}).get("schema", {})
         # No schema: a plain question (compass.outage's probe); the offline model needs one.
         text, stop_reason = respond(system, user_text, schema) if schema else ("ok", "end_turn")
-    limit = body["max_tokens"] * 4
-    if len(text) > limit:
-        return text[:limit], "max_tokens"
-    return text, stop_reason
+    budget = body["max_tokens"]
+    thought = min(budget, thinking_tokens_for(body)) if thinking else 0
+    limit = (budget - thought) * 4
+    if thought == budget or len(text) > limit:
+        return _Answer(thought, text[:limit], "max_tokens")
+    return _Answer(thought, text, stop_reason)
 
 
 @contextmanager
 def running_server(latency: float = 0.0, api_key: str | None = None,
-                   min_cache_tokens: int = 0) -> Iterator[FakeMessagesAPI]:
+                   min_cache_tokens: int = 0, *, thinking: bool = False,
+                   tokens_per_second: float | None = None) -> Iterator[FakeMessagesAPI]:
     """A started server on a free 127.0.0.1 port, closed afterwards."""
-    with FakeMessagesAPI(latency=latency, api_key=api_key,
-                         min_cache_tokens=min_cache_tokens) as server:
+    with FakeMessagesAPI(latency=latency, api_key=api_key, min_cache_tokens=min_cache_tokens,
+                         thinking=thinking, tokens_per_second=tokens_per_second) as server:
         yield server
 
 
@@ -545,9 +634,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--api-key", default=None, help="accept only this key (default: any)")
     parser.add_argument("--min-cache-tokens", type=int, default=0,
                         help="shorter cache_control prefixes are not cached (default: 0)")
+    parser.add_argument("--thinking", action="store_true",
+                        help="answers start with thinking that uses max_tokens, by effort")
+    parser.add_argument("--tokens-per-second", type=float, default=None,
+                        help="stream output at this speed (default: at once)")
     args = parser.parse_args(argv)
     server = FakeMessagesAPI(args.host, args.port, args.latency, args.api_key,
-                             args.min_cache_tokens).start()
+                             args.min_cache_tokens, thinking=args.thinking,
+                             tokens_per_second=args.tokens_per_second).start()
     print(f"fake Messages API on {server.base_url} (latency {args.latency:g} s)", flush=True)
     try:
         while True:
