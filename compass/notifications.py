@@ -283,6 +283,16 @@ def _iso_ago(seconds: float) -> str:
     return clock.iso(clock.now() - dt.timedelta(seconds=seconds))
 
 
+# Kinds whose message may have to render a PDF first (the receipt, the report).
+RENDERING_KINDS = frozenset({"payment_confirmation", "report_ready", "revision_ready"})
+
+
+def may_render(db: sqlite_utils.Database, email_id: int) -> bool:
+    """Whether sending this email may render a PDF (seconds of the worker's one renderer)."""
+    row = store.emails.get(db, email_id)
+    return bool(row and row["kind"] in RENDERING_KINDS and row["status"] != "sent")
+
+
 def deliver(db: sqlite_utils.Database, email_id: int, settings: Settings | None = None) -> str:
     """Send one email if it is ours to send. Returns what happened; raises RetryLater when
     the attempt failed and another is due later (recorded on the row: the sweep queues it)."""

@@ -189,6 +189,10 @@ class _Renderer:
             self._helper.wait()
             self._helper = None
 
+    def warm_up(self) -> None:
+        with self._lock:
+            self._ensure_helper()
+
     def render(self, html: str, timeout: float, *,
                startup_allowance: float = HELPER_STARTUP_SECONDS) -> Rendered:
         with self._lock, tempfile.TemporaryDirectory(prefix="compass-pdf-") as directory:
@@ -250,6 +254,12 @@ def render_pdf(html: str, *, timeout: float = DEFAULT_TIMEOUT_SECONDS,
     """Render `html` in a child process; PdfTimeout after `timeout` seconds of wall clock
     (plus `startup_allowance` when the helper process has to start first)."""
     return _renderer.render(html, timeout, startup_allowance=startup_allowance)
+
+
+def warm_up() -> None:
+    """Start the helper now (it imports WeasyPrint, seconds on a busy machine), so the first
+    receipt or report after a worker starts does not pay for it while an order waits."""
+    _renderer.warm_up()
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from typing import Any
 
 import sqlite_utils
 
-from compass import clock, documents, lifecycle, outage, store
+from compass import clock, lifecycle, outage, store
 from compass.engine import EngineFailed, run_engine
 from compass.engine.provider import build_provider
 from compass.progress import PHASES
@@ -180,7 +180,9 @@ async def _run_leased(db: sqlite_utils.Database, order_id: int, *, engine: Engin
         with contextlib.suppress(asyncio.CancelledError):
             await heartbeat
     durations = writer.finish()
-    _store_report_pdf(db, order, result)
+    # Completed as soon as the report is stored: the page shows it at once. The PDF follows
+    # (the report-ready email job renders it, documents.ensure_report_pdf), and until it is
+    # there the download says so and reloads by itself.
     with store.transaction(db):
         if not _still_ours(db, order_id, owner):
             log.error("order %s finished but its lease was taken over", order["order_number"])
@@ -192,16 +194,6 @@ async def _run_leased(db: sqlite_utils.Database, order_id: int, *, engine: Engin
         store.orders.insert_phase_durations(db, order_id, tier.name, durations)
     log.info("order %s completed", order["order_number"])
     return "completed"
-
-
-def _store_report_pdf(db: sqlite_utils.Database, order: dict, result: dict) -> None:
-    """Render the report's PDF once, before the order is completed, so the report-ready
-    email and the download find it stored. A PDF that cannot be made does not hold the
-    report back: the email job tries again, and the browser version needs none."""
-    try:
-        documents.store_report_pdf(db, order, get_settings(), result=result)
-    except Exception:
-        log.exception("order %s: could not render the report PDF", order["order_number"])
 
 
 def _still_ours(db: sqlite_utils.Database, order_id: int, owner: str) -> bool:

@@ -26,7 +26,7 @@ PHASE_WORDS: dict[str, str] = {
 
 STATUS_WORDS: dict[str, str] = {
     "payment_pending": "Waiting for payment",
-    "paid": "Paid, waiting for an analyst slot",
+    "paid": "Payment received, starting your report",
     "processing": "Working on your report",
     "completed": "Your report is ready",
     "failed": "We could not produce your report",
@@ -106,9 +106,87 @@ def estimated_completion(db: sqlite_utils.Database, order: dict,
 def phase_words(order: dict) -> str:
     """What is happening now, in the customer's words."""
     if order["status"] == "paid":
-        return "In the queue, starting shortly"
+        return "Starting in a moment"
+    if order["status"] == "processing" and order.get("phase") == "done":
+        # The engine has finished; the report is being stored (ready comes with its link).
+        return "Putting your report together"
     if order["status"] == "processing" and order.get("phase_label"):
         return str(order["phase_label"])
     if order["status"] == "processing" and order.get("phase") in PHASE_WORDS:
         return PHASE_WORDS[order["phase"]]
     return STATUS_WORDS.get(order["status"], order["status"])
+
+
+# The steps the status page lists, in order: (key, words, engine phases that belong to it).
+STEPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("paid", "Payment received", ()),
+    ("rewrite", "Reading your answers", ("rewrite",)),
+    ("research", "Researching how businesses like yours work", ("research",)),
+    ("sample", "Five independent analyses of your business", ("sample",)),
+    ("vote", "Finding where the analyses agree", ("vote",)),
+    ("write", "Writing your report", ("grouper", "proposal")),
+    ("review", "Quality check", ("review",)),
+    ("ready", "Report ready", ("done",)),
+)
+
+
+def steps(order: dict) -> list[dict]:
+    """Each step with its state: "done", "current" or "todo" (none current when stopped)."""
+    status = order["status"]
+    if status == "completed":
+        current = len(STEPS)
+    elif status == "processing":
+        phase = order.get("phase")
+        # "done" is written just before the report is stored: still the last step before it.
+        current = next((i for i, (_, _, phases) in enumerate(STEPS) if phase in phases), 1)
+        current = min(current, len(STEPS) - 2)
+    elif status == "paid":
+        current = 1
+    else:
+        return []
+    return [{"key": key, "words": words,
+             "state": "done" if i < current else "current" if i == current else "todo"}
+            for i, (key, words, _) in enumerate(STEPS)]
+
+
+def remaining_seconds(db: sqlite_utils.Database, order: dict,
+                      now: dt.datetime | None = None) -> tuple[float, bool] | None:
+    """Seconds of work left, and whether the run is overdue; None when nothing is running.
+
+    Overdue means the current phase has run well past what it usually takes (measured runs),
+    so any figure would be a guess: the page says so instead of counting down past zero.
+    """
+    if order["status"] not in ("paid", "processing"):
+        return None
+    now = now or clock.now()
+    estimates = phase_estimates(db, order["tier"])
+    phase = order.get("phase")
+    if order["status"] == "paid" or phase not in estimates:
+        return sum(estimates.values()), False
+    elapsed = 0.0
+    if order.get("phase_started_at"):
+        elapsed = (now - clock.parse(order["phase_started_at"])).total_seconds()
+    expected = estimates[phase]
+    rest = sum(estimates[p] for p in PHASES[PHASES.index(phase) + 1:])
+    overdue = elapsed > expected * 2 + LATE_GRACE_SECONDS
+    return max(0.0, expected - elapsed) + rest, overdue
+
+
+LATE_GRACE_SECONDS = 60
+
+
+def estimate_words(remaining: tuple[float, bool] | None) -> str | None:
+    """The estimate in the reader's terms: "about 3 minutes", or that it is running late."""
+    if remaining is None:
+        return None
+    seconds, overdue = remaining
+    if overdue:
+        return "Running late — we will email you as soon as it is ready."
+    if seconds < 45:
+        return "Almost done: less than a minute to go."
+    minutes = max(1, round(seconds / 60))
+    if minutes == 1:
+        return "About a minute to go."
+    if minutes < 90:
+        return f"About {minutes} minutes to go."
+    return f"About {round(minutes / 60)} hour{'s' if round(minutes / 60) > 1 else ''} to go."

@@ -10,6 +10,9 @@ retry schedule lives on the row (`next_attempt_at`), not in huey: the worker's q
 from __future__ import annotations
 
 import logging
+import threading
+
+from huey.exceptions import RetryTask
 
 from compass import notifications
 from jobs import huey, job_db
@@ -17,14 +20,33 @@ from jobs import huey, job_db
 log = logging.getLogger(__name__)
 
 
+# The worker renders one PDF at a time (compass.pdf's helper). Email jobs that may render
+# take this slot or step aside: waiting for the renderer would hold worker threads, and a
+# burst of receipts and reports once kept a paid order in the queue for 5-15 s.
+_RENDER_SLOT = threading.Semaphore(1)
+RENDER_WAIT_SECONDS = 1
+
+
 @huey.task(priority=20)
 def send_email(email_id: int) -> str:
     """Send the email if it is still ours to send; a failed attempt records when to retry."""
     with job_db() as db:
+        if not notifications.may_render(db, email_id):
+            return _deliver(db, email_id)
+        if not _RENDER_SLOT.acquire(blocking=False):
+            # Back on the queue in a second (huey's RetryTask: not an attempt, no retry used).
+            raise RetryTask(delay=RENDER_WAIT_SECONDS)
         try:
-            return notifications.deliver(db, email_id)
-        except notifications.RetryLater as retry:
-            return f"retry at {retry.due}"
+            return _deliver(db, email_id)
+        finally:
+            _RENDER_SLOT.release()
+
+
+def _deliver(db, email_id: int) -> str:
+    try:
+        return notifications.deliver(db, email_id)
+    except notifications.RetryLater as retry:
+        return f"retry at {retry.due}"
 
 
 def queued_email_ids() -> set[int]:

@@ -166,6 +166,7 @@ def _start_once() -> None:
     threading.Thread(target=_heartbeat_loop, args=(path,), name="heartbeat",
                      daemon=True).start()
     atexit.register(_on_exit, path)
+    threading.Thread(target=_warm_up_pdf, name="pdf-warm-up", daemon=True).start()
     # The schema is brought up to date once per worker process, before its first task;
     # jobs then only connect (job_db).
     with job_db() as db:
@@ -176,6 +177,16 @@ def _start_once() -> None:
     # No task of this process is running yet: every unleased order is an orphan now.
     report = reconcile(grace_seconds=0)
     log.info("worker started; re-enqueued %d order(s)", len(report.requeued))
+
+
+def _warm_up_pdf() -> None:
+    # Off the start-up path: importing compass.pdf imports WeasyPrint (seconds when busy).
+    try:
+        from compass import pdf
+
+        pdf.warm_up()
+    except Exception:
+        log.exception("could not start the PDF renderer ahead of time")
 
 
 @huey.on_startup()

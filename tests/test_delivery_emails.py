@@ -365,3 +365,35 @@ def test_without_smtp_host_mail_goes_to_the_outbox(db, queue, tmp_path):
     [eml] = list((tmp_path / "data" / "outbox").glob("*.eml"))
     assert re.fullmatch(r"\d{8}T\d{12}Z-payment_confirmation-ORD-\d{4}-\d{6}\.eml", eml.name)
     assert b"Subject: Payment received" in eml.read_bytes()
+
+
+def test_an_email_that_would_wait_for_the_renderer_steps_aside(db, smtp, queue, monkeypatch):
+    """One PDF renders at a time: email jobs that need the renderer while it is busy go back
+    on the queue (without using a retry) instead of holding a worker thread a paid order
+    needs."""
+    import jobs
+    from jobs import emails
+
+    monkeypatch.setattr(jobs.huey, "storage", MemoryStorage("render-slot"))
+    paid_order(db, "standard")
+    [receipt_email] = queue.drain()
+    with store.transaction(db):
+        sign_in = notifications.queue_magic_link(db, to="lee@example.com", link="https://x/l",
+                                                 minutes_valid=15, token_key="k")
+    queue.drain()
+    assert emails._RENDER_SLOT.acquire(blocking=False)  # a render is under way
+    try:
+        emails.send_email(receipt_email)
+        emails.send_email(sign_in)
+        first, second = jobs.huey.dequeue(), jobs.huey.dequeue()
+        jobs.huey.execute(first)
+        jobs.huey.execute(second)
+        assert [m["X-Compass-Email"] for m in smtp.messages()] == ["magic_link"]
+        [later] = jobs.huey.read_schedule(dt.datetime.now(dt.UTC).replace(tzinfo=None)
+                                          + dt.timedelta(seconds=5))
+        assert later.retries == emails.RETRIES  # stepping aside used no retry
+    finally:
+        emails._RENDER_SLOT.release()
+    jobs.huey.execute(later, timestamp=later.eta)
+    assert [m["X-Compass-Email"] for m in smtp.messages()] == ["magic_link",
+                                                              "payment_confirmation"]

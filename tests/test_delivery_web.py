@@ -160,3 +160,24 @@ def test_a_broken_result_is_an_error_page_not_a_crash(site):
                          fields={"result_json": json.dumps({"workflows": []})})
     page = client.get(f"/orders/{order['public_id']}/report")
     assert page.status_code == 500 and "cannot be shown" in page.text
+
+
+def test_the_report_opens_before_its_pdf_and_the_download_waits(site):
+    client, db, _queue = site
+    order = complete_with(db, paid_order(db, "starter"), engine_result(db, "starter"),
+                          with_pdf=False)
+    assert order["status"] == "completed" and not order["report_pdf_path"]
+    page = client.get(f"/orders/{order['public_id']}/report")
+    assert page.status_code == 200 and "being prepared" in page.text
+    waiting = client.get(f"/orders/{order['public_id']}/download",
+                         headers={"Sec-Fetch-Mode": "navigate"})
+    assert waiting.status_code == 202 and waiting.headers["retry-after"] == "5"
+    assert "Your PDF is being prepared" in waiting.text and 'http-equiv="refresh"' in waiting.text
+    assert f'href="/orders/{order["public_id"]}/report"' in waiting.text
+    assert store.orders.get(db, order["id"])["downloads_count"] == 0
+    from compass import documents
+    from compass.settings import get_settings
+
+    documents.ensure_report_pdf(db, store.orders.get(db, order["id"]), get_settings())
+    ready = client.get(f"/orders/{order['public_id']}/download")
+    assert ready.status_code == 200 and ready.content.startswith(b"%PDF-")

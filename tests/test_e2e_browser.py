@@ -7,6 +7,7 @@ itself, polling stops at the end, and the page works at phone width.
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -53,7 +54,24 @@ def test_order_and_watch_the_bar_in_a_phone_sized_browser(tmp_path):
         page.wait_for_url("**/status/**")
         # htmx swaps the fragment in place until the report is ready (no full reloads).
         page.evaluate("window.__marker = 'same page'")
-        page.wait_for_selector('a[href$="/report"]', timeout=120_000)
+        # Watch every swap from payment to the end: "ready" is never said without the link
+        # to the report, and the bar never shows 100 % before it.
+        seen: list[tuple[str, bool]] = []
+        deadline = time.monotonic() + 120
+        while True:
+            text, linked = page.evaluate(
+                "() => [['h2', '[role=status]', 'progress'].map(s => {"
+                "  const e = document.querySelector('#progress ' + s);"
+                "  return e ? (e.value !== undefined ? e.value + '%' : e.innerText) : ''"
+                "}).join(' | '), !!document.querySelector('#progress a[href$=\"/report\"]')]")
+            if not seen or seen[-1] != (text, linked):
+                seen.append((text, linked))
+            assert linked or ("ready" not in text.lower() and "100%" not in text), seen
+            if linked:
+                break
+            assert time.monotonic() < deadline, (seen, tail(logs))
+            time.sleep(0.1)
+        assert len(seen) >= 2, seen  # it moved while we watched
         assert page.evaluate("window.__marker") == "same page", tail(logs)
         assert page.get_attribute("#progress", "hx-trigger") is None  # polling stopped
         width = page.evaluate("document.documentElement.scrollWidth")
@@ -64,7 +82,8 @@ def test_order_and_watch_the_bar_in_a_phone_sized_browser(tmp_path):
         page.wait_for_selector(".workflow")  # the click returns before the page has loaded
         assert page.locator(".workflow").count() == 8
         # A person's click on the download counts (a mail scanner's fetch would not).
-        with page.expect_download() as pdf:
+        # The PDF follows the report (the download page waits for it and retries by itself).
+        with page.expect_download(timeout=90_000) as pdf:
             page.click('a[href$="/download"]')
         assert pdf.value.suggested_filename.endswith(".pdf")
         with sqlite3.connect(tmp_path / "data" / "compass.db") as db:

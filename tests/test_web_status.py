@@ -135,3 +135,59 @@ def test_retry_checkout_for_a_paid_order_just_shows_its_status(site):
     assert response.headers["location"] == f"/status/{order['public_id']}"
     assert db["payments"].count == 1
     assert store.orders.get(db, order["id"])["status"] == "paid"
+
+
+def test_the_page_lists_every_step_with_the_current_one_marked(site):
+    client, db, order = site
+    move(db, order, "paid", "processing", progress_percent=42, phase="sample")
+    fragment = client.get(f"/status/{order['public_id']}/progress").text
+    steps = re.findall(r'<li class="step step-(\w+)"[^>]*>.*?</span> ([^<]+)<', fragment)
+    assert [s[0] for s in steps] == ["done"] * 3 + ["current"] + ["todo"] * 4, steps
+    assert steps[3][1] == "Five independent analyses of your business"
+    assert fragment.count('aria-current="step"') == 1
+    assert "You can close this page" in fragment and "email you" in fragment
+    assert re.search(r"About \d+ minutes? to go|less than a minute", fragment), fragment
+    assert "analyst slot" not in fragment and "UTC" not in fragment
+
+
+def test_a_running_order_never_says_ready_or_100(site):
+    client, db, order = site
+    # The engine's last progress call (100, "done") lands just before the report is stored.
+    move(db, order, "paid", "processing", progress_percent=100, phase="done",
+         phase_label="Your report is ready")
+    fragment = client.get(f"/status/{order['public_id']}/progress").text
+    said = re.search(r"<h2[^>]*>(.*?)</h2>.*?<p role=\"status\">(.*?)</p>", fragment, re.S)
+    assert said and "ready" not in " ".join(said.groups()).lower(), fragment
+    assert 'value="100"' not in fragment and "99%" in fragment
+    assert "/report" not in fragment
+    # The last step (report ready) is still to come; the quality check is where it is.
+    assert re.search(r'step-todo"[^>]*>.*?Report ready', fragment)
+    assert re.search(r'step-current"[^>]*>.*?Quality check', fragment)
+
+
+def test_paid_order_waits_in_plain_words(site):
+    client, db, order = site
+    move(db, order, "paid")
+    fragment = client.get(f"/status/{order['public_id']}/progress").text
+    assert "Payment received" in fragment and "analyst" not in fragment
+    assert re.search(r'step-done"[^>]*>.*?Payment received', fragment)
+
+
+def test_a_finished_order_ticks_every_step_and_stops_saying_it_updates(site):
+    client, db, order = site
+    move(db, order, "paid", "processing")
+    lifecycle.transition(db, order["id"], "completed", fields={
+        "progress_percent": 100, "phase": "done", "result_json": json.dumps({"workflows": []})})
+    fragment = client.get(f"/status/{order['public_id']}/progress").text
+    page = client.get(f"/status/{order['public_id']}").text
+    assert fragment.count("step-done") == 8 and "step-current" not in fragment
+    assert "updates by itself" not in page and "You can close this page" not in fragment
+    assert f'href="/orders/{order["public_id"]}/report"' in fragment
+
+
+def test_an_overdue_phase_says_it_is_running_late(site):
+    client, db, order = site
+    move(db, order, "paid", "processing", progress_percent=30, phase="sample",
+         phase_started_at="2020-01-01T00:00:00.000000Z")
+    fragment = client.get(f"/status/{order['public_id']}/progress").text
+    assert "Running late — we will email you" in fragment

@@ -106,9 +106,10 @@ async def download(request: Request) -> Response:
         return _pending(request, store.orders.status_view(app.db, order["public_id"]) or order)
     path = documents.current_report_pdf(order, app.settings)
     if path is None:
-        return error_page(request, 503, "Your PDF is almost ready",
-                          "The PDF of your report is still being prepared. Please try again "
-                          "in a minute; the report itself can be read online already.")
+        # The report is stored before its PDF (the email job renders it): say so and come
+        # back by itself, rather than fail.
+        return render(request, "report/pdf_pending.html", {"order": order}, status_code=202,
+                      headers=_PRIVATE | {"Retry-After": "5"})
     if _counts_as_download(request):
         with store.transaction(app.db):
             store.orders.record_download(app.db, order["id"])

@@ -9,10 +9,11 @@ import re
 import uuid
 from pathlib import Path
 
-from compass import lifecycle, notifications, payments, processing, queue, store
+from compass import documents, lifecycle, notifications, payments, processing, queue, store
 from compass.engine import run_engine
 from compass.engine.offline import OfflineProvider
 from compass.intake import OrderInput
+from compass.settings import get_settings
 from compass.tiers import get_tier
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,14 +44,20 @@ def paid_order(db, tier: str = "standard", **overrides: str) -> dict:
     return store.orders.get(db, order["id"])
 
 
-def complete_with(db, order: dict, result: dict) -> dict:
-    """Run the real worker on the order with an engine that answers `result`."""
+def complete_with(db, order: dict, result: dict, *, with_pdf: bool = True) -> dict:
+    """Run the real worker on the order with an engine that answers `result`.
+
+    The order completes before its PDF exists; `with_pdf` then renders it as the
+    report-ready email job does (documents.ensure_report_pdf).
+    """
 
     async def engine(order_input, tier, **kwargs):
         return result
 
     outcome = asyncio.run(processing.run_order(db, order["id"], engine=engine, provider=object()))
     assert outcome == "completed", outcome
+    if with_pdf:
+        documents.ensure_report_pdf(db, store.orders.get(db, order["id"]), get_settings())
     return store.orders.get(db, order["id"])
 
 
