@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 
+import sqlite_utils
 from huey.exceptions import RetryTask
 
 from compass import notifications
@@ -42,7 +43,7 @@ def send_email(email_id: int) -> str:
             _RENDER_SLOT.release()
 
 
-def _deliver(db, email_id: int) -> str:
+def _deliver(db: sqlite_utils.Database, email_id: int) -> str:
     try:
         return notifications.deliver(db, email_id)
     except notifications.RetryLater as retry:
