@@ -90,7 +90,7 @@ def max_attempts(settings: Settings) -> int:
 
 def _queued(db: sqlite_utils.Database, email_id: int | None) -> int | None:
     if email_id is not None:
-        store.after_commit(db, lambda: queue.send_email(email_id))
+        queue.after_commit(db, "send_email", email_id)
     return email_id
 
 

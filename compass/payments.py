@@ -519,6 +519,8 @@ def _fulfil_in_transaction(db: sqlite_utils.Database, session: dict) -> tuple[st
                           payment_intent_id=_intent_id(session))
     paid = lifecycle.transition(db, order["id"], "paid",
                                 reason=f"checkout session {session['id']} paid")
+    # In the outbox with the payment: a crash right after the commit delays it by seconds.
+    queue.after_commit(db, "process_order", paid["id"], paid["tier"])
     return "fulfilled", paid
 
 
@@ -556,18 +558,8 @@ def fulfil(db: sqlite_utils.Database, session: dict) -> str:
     lock, so whichever caller gets there second sees `paid` and enqueues nothing.
     """
     with store.transaction(db):
-        outcome, paid = _fulfil_in_transaction(db, session)
-    if paid is not None:
-        _enqueue(paid)
+        outcome, _ = _fulfil_in_transaction(db, session)
     return outcome
-
-
-def _enqueue(order: dict) -> None:
-    try:
-        queue.process_order(order["id"], order["tier"])
-    except Exception:
-        # The order is paid and recorded; the reconciler re-queues paid orders nobody holds.
-        log.exception("could not enqueue order %s", order["order_number"])
 
 
 # -- webhook events -------------------------------------------------------------------------
@@ -582,7 +574,6 @@ HANDLED_EVENTS = frozenset({
 def handle_event(db: sqlite_utils.Database, event: dict) -> str:
     """Apply a verified Stripe event once; returns what happened (stored with the event id)."""
     event_type = event["type"]
-    paid = None
     with store.transaction(db):
         if not store.payments.record_stripe_event(db, event_id=event["id"], event_type=event_type,
                                          payload=json.dumps(event)):
@@ -593,7 +584,7 @@ def handle_event(db: sqlite_utils.Database, event: dict) -> str:
             outcome = "ignored"
         elif event_type in ("checkout.session.completed",
                             "checkout.session.async_payment_succeeded"):
-            outcome, paid = _fulfil_in_transaction(db, obj)
+            outcome, _ = _fulfil_in_transaction(db, obj)
             order, _ = _order_for_session(db, obj)
             order_id = order["id"] if order else None
         elif event_type == "checkout.session.async_payment_failed":
@@ -607,8 +598,6 @@ def handle_event(db: sqlite_utils.Database, event: dict) -> str:
         else:
             outcome, order_id = _charge_refunded(db, obj)
         store.payments.set_stripe_event_outcome(db, event["id"], outcome, order_id)
-    if paid is not None:
-        _enqueue(paid)
     log.info("stripe event %s %s: %s", event["id"], event_type, outcome)
     return outcome
 

@@ -8,15 +8,25 @@ is how the web process and the CLI reach the worker's queue, while the worker pr
 its own at import. Tests swap implementations with `replaced(...)`.
 
 The queue is only a wake-up call (the database is the truth), so work is requested after
-the transaction that records it commits: see `store.after_commit`.
+the transaction that records it commits: `after_commit` here, which also writes the
+request into the outbox table in that same transaction. A process killed between its
+commit and the enqueue (kill -9, OOM, a crash) leaves the row, and the worker's sweep
+(`replay_outbox`, every few seconds and at start-up) queues the job instead: the receipt
+of a payment is late by seconds, not lost until a slower sweep finds it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from importlib.metadata import entry_points
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 Job = Literal["process_order", "send_email", "process_refund", "revise_report",
               "probe_ai_service"]
@@ -57,10 +67,53 @@ def provided() -> frozenset[str]:
     return frozenset(_handlers)
 
 
-def _request(job: Job, *args: object) -> None:
+def _request(job: str, *args: object) -> None:
     if job not in _handlers:
         load()
     _handlers[job](*args)
+
+
+def after_commit(db: sqlite_utils.Database, job: Job, *args: object) -> None:
+    """Request `job` once the current transaction commits, durably (see the module's doc).
+
+    Dropped with the transaction on rollback, like `store.after_commit`. A job may be
+    requested twice (the sweep can race a slow enqueue): every job is idempotent."""
+    from compass import store
+
+    outbox_id = store.outbox.add(db, job, json.dumps(args))
+
+    def enqueue() -> None:
+        _request(job, *args)
+        store.outbox.remove(db, outbox_id)
+
+    store.after_commit(db, enqueue)
+
+
+# An outbox row older than this lost its enqueue: the process that wrote it died (the
+# enqueue itself takes milliseconds after the commit).
+OUTBOX_GRACE_SECONDS = 5.0
+
+
+def replay_outbox(db: sqlite_utils.Database, *,
+                  grace_seconds: float = OUTBOX_GRACE_SECONDS) -> list[str]:
+    """Queue the jobs whose enqueue never happened; returns them as "job(args)"."""
+    from compass import clock, store
+
+    done = []
+    before = clock.iso(clock.now() - dt.timedelta(seconds=grace_seconds))
+    for row in store.outbox.older_than(db, before):
+        args = json.loads(row["args_json"])
+        try:
+            _request(row["job"], *args)
+        except Exception:
+            logging.getLogger(__name__).exception("could not queue outbox row %s", row["id"])
+            continue
+        store.outbox.remove(db, row["id"])
+        done.append(f"{row['job']}({', '.join(map(str, args))})")
+    if done:
+        logging.getLogger(__name__).warning("queued %d job(s) a crashed process had not: %s",
+                                            len(done), ", ".join(done))
+    return done
 
 
 def process_order(order_id: int, tier: str) -> None:

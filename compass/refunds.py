@@ -301,7 +301,7 @@ def refund_failed_order(db: sqlite_utils.Database, order: dict, from_status: str
         requested_by="system", requested_at=clock.iso(now), auto_approved=1,
         decided_by="automatic", decided_at=clock.iso(now))
     _set_key(db, order, refund_id)
-    store.after_commit(db, lambda: queue.process_refund(refund_id))
+    queue.after_commit(db, "process_refund", refund_id)
 
 
 def admin_refund(db: sqlite_utils.Database, order_id: int, *, admin_email: str,
@@ -332,7 +332,7 @@ def admin_refund(db: sqlite_utils.Database, order_id: int, *, admin_email: str,
             requested_by=f"admin:{admin_email}", requested_at=now, auto_approved=0,
             decided_by=f"admin:{admin_email}", decided_at=now)
         _set_key(db, order, refund_id)
-        store.after_commit(db, lambda: queue.process_refund(refund_id))
+        queue.after_commit(db, "process_refund", refund_id)
         refund = store.refunds.get(db, refund_id)
     assert refund is not None
     log.warning("order %s: refund %s made by an admin", order["order_number"], refund_id)
@@ -558,7 +558,7 @@ def refund_duplicate_payment(db: sqlite_utils.Database, order: dict, payment: di
     _set_key(db, order, refund_id)
     notifications.queue_order_email(db, order, "duplicate_payment_refunded", {
         "refund_amount": templating.money(payment["amount_cents"], payment["currency"])})
-    store.after_commit(db, lambda: queue.process_refund(refund_id))
+    queue.after_commit(db, "process_refund", refund_id)
     return refund_id
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from huey import crontab
 
-from compass import clock, health, logs, reconciler, store
+from compass import clock, health, logs, queue, reconciler, store
 from compass.settings import get_settings
 from jobs import huey, job_db
 
@@ -123,13 +123,20 @@ def _heartbeat_loop(path: Any) -> None:
             log.exception("could not write the worker heartbeat")
 
 
-def _sweep_loop(interval: float) -> None:
-    """The quick sweep, every few seconds: what must not wait for the minute's reconcile."""
+def quick_sweep() -> None:
+    """Jobs a crashed process committed but never queued (the outbox), then due emails."""
     from jobs import emails
 
+    with job_db() as db:
+        queue.replay_outbox(db)
+    emails.sweep_emails()
+
+
+def _sweep_loop(interval: float) -> None:
+    """The quick sweep, every few seconds: what must not wait for the minute's reconcile."""
     while not _stop.wait(interval):
         try:
-            emails.sweep_emails()
+            quick_sweep()
         except Exception:
             log.exception("the quick sweep failed")
 
@@ -172,6 +179,7 @@ def _start_once() -> None:
     with job_db() as db:
         store.migrate(db)
         reconciler.release_dead_leases(db, host=socket.gethostname(), my_pid=os.getpid())
+        queue.replay_outbox(db)
     threading.Thread(target=_sweep_loop, args=(get_settings().SWEEP_SECONDS,), name="sweep",
                      daemon=True).start()
     # No task of this process is running yet: every unleased order is an orphan now.

@@ -19,6 +19,7 @@ from compass.store import (
     insights,
     metrics,
     orders,
+    outbox,
     payments,
     ratelimit,
     refunds,
@@ -47,6 +48,7 @@ __all__ = [
     "available_migrations", "can_write", "connect", "customers", "disputes", "emails",
     "files", "incidents", "insights",
     "metrics", "migrate", "open_database", "open_for_checks", "open_readonly", "orders",
+    "outbox",
     "payments", "pending_migrations", "ratelimit", "refunds", "reports", "revisions",
     "transaction",
 ]

@@ -45,12 +45,15 @@ def tail(logs: dict) -> str:
 
 @contextmanager
 def procfile_stack(tmp_path: Path, extra_env: dict[str, str] | None = None, *,
-                   cwd: Path = ROOT, bin_dir: Path = BIN) -> Iterator[tuple[str, dict]]:
+                   cwd: Path = ROOT, bin_dir: Path = BIN,
+                   replace: dict[str, tuple[str, str]] | None = None
+                   ) -> Iterator[tuple[str, dict]]:
     """Start every Procfile entry as the environment describes; yield (base URL, logs).
 
     `extra_env` adds to the development environment (an SMTP server, for instance).
     `cwd` and `bin_dir` run the commands elsewhere, e.g. from an installed wheel's
-    virtualenv in a directory holding no source.
+    virtualenv in a directory holding no source. `replace` edits an entry's command:
+    {"web": ("app:app", "tests.fakes.crashing_web:app")}.
     """
     port = free_port()
     # Not the test process's metrics directory (set once compass.metrics is imported): the
@@ -64,6 +67,10 @@ def procfile_stack(tmp_path: Path, extra_env: dict[str, str] | None = None, *,
     env |= extra_env or {}
     logs, processes = {}, []
     for name, command in procfile().items():
+        if name in (replace or {}):
+            old, new = (replace or {})[name]
+            assert old in command, command
+            command = command.replace(old, new)
         logs[name] = open(tmp_path / f"{name}.log", "w+")  # noqa: SIM115
         processes.append(subprocess.Popen(
             ["/bin/sh", "-c", "exec " + command], cwd=cwd, env=env, stdout=logs[name],
