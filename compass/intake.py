@@ -201,6 +201,8 @@ def field_errors(exc: ValidationError) -> dict[str, str]:
         blank = not str(error.get("input") or "").strip()
         if kind == "missing" or (kind == "string_too_short" and blank):
             messages[field] = "This is required."
+        elif field == "email":
+            messages[field] = EMAIL_HINT  # "at least 3 characters" says nothing of an address
         elif kind == "string_too_short":
             messages[field] = f"Please write at least {ctx['min_length']} characters."
         elif kind == "string_too_long":

@@ -157,22 +157,35 @@ class Rule:
 
 
 
+def _times(count: int) -> str:
+    return {1: "once", 2: "twice"}.get(count, f"{count} times")
+
+
+def _days(days: float) -> str:
+    if days < 1:
+        return "less than a day ago"
+    whole = int(days)
+    return f"{whole} day{'s' if whole != 1 else ''} ago"
+
+
 def approval_rules(order: dict, *, earlier_refunds: int, now: dt.datetime) -> list[Rule]:
-    """The three automatic-approval rules, each with what was found."""
+    """The three automatic-approval rules, each with what was found, in plain words."""
     paid_at = clock.parse(order["paid_at"]) if order.get("paid_at") else None
     age = (now - paid_at) if paid_at else None
     downloads = int(order.get("downloads_count") or 0)
     days = age.total_seconds() / 86400 if age is not None else None
+    within = age is not None and age < dt.timedelta(days=AUTO_APPROVE_DAYS)
     return [
-        Rule("within_7_days", age is not None and age < dt.timedelta(days=AUTO_APPROVE_DAYS),
-             ("paid less than a day ago" if days < 1 else f"paid {days:.1f} days ago")
-             if days is not None else "no payment date"),
+        Rule("within_7_days", within,
+             "we have no payment date for this order" if days is None else
+             f"you paid {_days(days)}" if within else
+             f"you paid {_days(days)}, after the first {AUTO_APPROVE_DAYS} days"),
         Rule("never_downloaded", downloads == 0,
-             "the report PDF was never downloaded" if downloads == 0 else
-             f"the report PDF was downloaded {downloads} time{'s' if downloads != 1 else ''}"),
+             "you have not downloaded the report's PDF" if downloads == 0 else
+             f"the report's PDF was downloaded {_times(downloads)}"),
         Rule("first_refund", earlier_refunds == 0,
-             "no earlier refund" if earlier_refunds == 0 else
-             f"{earlier_refunds} earlier refund request{'s' if earlier_refunds != 1 else ''}"),
+             "this is your first refund request" if earlier_refunds == 0 else
+             f"you have asked for a refund {_times(earlier_refunds)} before"),
     ]
 
 
@@ -183,14 +196,15 @@ TRANSITION_REASONS = {"customer_request": "Refund you requested",
                       "stripe": "refunded at Stripe",
                       "duplicate_payment": "second payment for a paid order"}
 
-RULE_WORDS = {"within_7_days": f"asked within {AUTO_APPROVE_DAYS} days of payment",
-              "never_downloaded": "report never downloaded",
-              "first_refund": "first refund"}
+# Each rule as the condition the customer reads in the list of rules.
+RULE_WORDS = {"within_7_days": f"You ask within {AUTO_APPROVE_DAYS} days of paying",
+              "never_downloaded": "The report's PDF has not been downloaded",
+              "first_refund": "It is your first refund request"}
 
 
 def review_reason(rules: list[Rule]) -> str:
-    failed = [r for r in rules if not r.passed]
-    return "; ".join(f"not {RULE_WORDS[r.rule]} ({r.detail})" for r in failed)
+    """Why a person reviews the request: what was found for each rule that did not hold."""
+    return "; ".join(r.detail for r in rules if not r.passed)
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,9 @@ def test_order_and_watch_the_bar_in_a_phone_sized_browser(tmp_path):
         assert page.input_value("#company_name") == "Harbor Freight Movers"
         page.fill("#prompt", "Regional movers: quotes, crew scheduling and where-is-my-truck "
                              "calls eat our office staff's day.")
+        # The fixed answer no longer says it is wrong (static/js/forms.js).
+        assert not page.is_visible("#prompt-error")
+        assert page.get_attribute("#prompt", "aria-invalid") is None
         page.click("button[type=submit]")
 
         page.wait_for_url("**/dev/checkout/**")

@@ -21,6 +21,7 @@ def errors_for(**changes: object) -> dict[str, str]:
     ("email", "", "This is required."),  # not "at least 3 characters"
     ("email", "   ", "This is required."),
     ("email", "a@b", "Enter an email address like name@company.com"),
+    ("email", "ab", "Enter an email address like name@company.com"),  # not "3 characters"
     ("company_name", "", "This is required."),
     ("industry", "x", "Please write at least 2 characters."),
     ("prompt", "too short", "Please write at least 20 characters."),

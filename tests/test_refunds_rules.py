@@ -38,8 +38,7 @@ def test_seven_days_or_more_since_payment_needs_review(db):
     order = paid_order(db, email=DANA, paid_days_ago=7.01)
     refund = _ask(db, order)
     assert refund["status"] == "pending_review" and refund["auto_approved"] == 0
-    assert "within 7 days" in refund["review_reason"]
-    assert "paid 7.0 days ago" in refund["review_reason"]
+    assert refund["review_reason"] == "you paid 7 days ago, after the first 7 days"
     assert refund["days_since_payment"] == pytest.approx(7.01, abs=0.01)
     assert refund["decided_by"] is None
 
@@ -50,8 +49,7 @@ def test_a_downloaded_report_needs_review(db):
     store.orders.record_download(db, order["id"])
     refund = _ask(db, store.orders.get(db, order["id"]))
     assert refund["status"] == "pending_review"
-    assert refund["review_reason"] == ("not report never downloaded (the report PDF was "
-                                       "downloaded 2 times)")
+    assert refund["review_reason"] == "the report's PDF was downloaded twice"
     assert refund["downloads_at_request"] == 2
 
 
@@ -61,9 +59,8 @@ def test_a_second_refund_needs_review(db):
     assert _ask(db, first)["status"] == "processing"
     refund = _ask(db, second)
     assert refund["status"] == "pending_review"
-    assert "first refund" in refund["review_reason"]
+    assert refund["review_reason"] == "you have asked for a refund once before"
     rules = {r["rule"]: r for r in json.loads(refund["rules_json"])}
-    assert rules["first_refund"]["detail"] == "1 earlier refund request"
     assert rules["within_7_days"]["passed"] and rules["never_downloaded"]["passed"]
 
 
@@ -100,7 +97,10 @@ def test_the_review_records_who_when_why_and_every_failed_rule(db):
     assert refund["reason"] == "Not what we needed."
     assert refund["requested_by"] == f"customer:{order['customer_id']}"
     assert refund["requested_at"] and refund["kind"] == "customer_request"
-    assert refund["review_reason"].count("not ") == 3
+    assert refund["review_reason"] == ("you paid 10 days ago, after the first 7 days; the "
+                                       "report's PDF was downloaded once; you have asked for "
+                                       "a refund once before")
+    assert " not " not in refund["review_reason"] and "_" not in refund["review_reason"]
     [queued] = store.refunds.awaiting_review(db)
     assert queued["order_number"] == order["order_number"]
     assert queued["customer_email"] == DANA and queued["review_reason"]
