@@ -43,6 +43,7 @@ SUBJECTS: dict[str, str] = {
     "ai_outage": "AI service refuses our calls - paid orders are on hold",
     "dispute_opened": "Payment disputed - evidence needed before the deadline",
     "dispute_closed": "Payment dispute closed",
+    "referral_reward": "Thank you for the referral - a discount on your next report",
 }
 KINDS = frozenset(SUBJECTS)
 

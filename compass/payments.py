@@ -27,7 +27,7 @@ from typing import Any, Protocol
 import sqlite_utils
 import stripe
 
-from compass import clock, disputes, lifecycle, queue, ratelimit, refunds, store
+from compass import clock, disputes, lifecycle, queue, ratelimit, referrals, refunds, store
 from compass.settings import Settings
 from compass.stripe_client import (
     CHECKOUT_BUDGET_SECONDS,
@@ -122,7 +122,23 @@ def session_params(settings: Settings, order: dict, customer_email: str,
         "success_url": f"{base}/checkout/success?session_id={{CHECKOUT_SESSION_ID}}",
         "cancel_url": f"{base}/checkout/cancel?order={order['public_id']}",
         "expires_at": expires_at,
-    } | ({"allow_promotion_codes": True} if settings.STRIPE_ALLOW_PROMOTION_CODES else {})
+    } | _discount_params(settings, order)
+
+
+def _discount_params(settings: Settings, order: dict) -> dict[str, Any]:
+    """The order's own discount (a referral coupon or a promotion code from the order
+    form) through `discounts`, else, if allowed, a code typed on Checkout's page. Stripe
+    takes one or the other ("You may only specify one of these parameters:
+    allow_promotion_codes, discounts") and "up to one coupon or promotion code"
+    (https://docs.stripe.com/payments/checkout/discounts)."""
+    if order.get("discount_json"):
+        return {"discounts": [json.loads(order["discount_json"])]}
+    return {"allow_promotion_codes": True} if settings.STRIPE_ALLOW_PROMOTION_CODES else {}
+
+
+def charged_cents(order: dict) -> int:
+    """What the customer is charged: the price less the order's discount."""
+    return int(order["amount_cents"]) - int(order.get("discount_cents") or 0)
 
 
 class StripeCheckout:
@@ -188,10 +204,22 @@ class DevCheckout:
         session_id = "cs_test_dev_" + secrets.token_urlsafe(24)
         url = f"{self.settings.BASE_URL.rstrip('/')}/dev/checkout/{session_id}"
         price = params["line_items"][0]["price_data"]
+        discounts = params.get("discounts") or []
+        if discounts and params.get("allow_promotion_codes"):
+            raise CheckoutError("You may only specify one of these parameters: "
+                                "allow_promotion_codes, discounts.")
+        try:
+            discount = referrals.dev_session_discount(self.db, discounts, price["unit_amount"],
+                                                      price["currency"])
+        except ValueError as exc:
+            raise CheckoutError(str(exc)) from exc
         session = {
             "id": session_id, "object": "checkout.session", "mode": "payment",
             "status": "open", "payment_status": "unpaid", "livemode": False,
-            "amount_total": price["unit_amount"], "amount_subtotal": price["unit_amount"],
+            "amount_total": price["unit_amount"] - discount,
+            "amount_subtotal": price["unit_amount"], "discounts": discounts,
+            "total_details": {"amount_discount": discount, "amount_shipping": 0,
+                              "amount_tax": 0},
             "currency": price["currency"], "customer_email": params["customer_email"],
             "customer_details": {"email": params["customer_email"]},
             "client_reference_id": params["client_reference_id"],
@@ -241,6 +269,7 @@ class DevCheckout:
                     "payment_intent": "pi_dev_" + secrets.token_urlsafe(18)}
         with store.transaction(self.db):
             store.payments.put_dev_session(self.db, session_id, json.dumps(session))
+            referrals.dev_redeem(self.db, session)
         return build_event("checkout.session.completed", session)
 
 
@@ -393,7 +422,7 @@ def _remember_session(db: sqlite_utils.Database, gateway: CheckoutGateway, order
             store.payments.insert(
                 db, order_id=order["id"], provider=gateway.provider,
                 checkout_session_id=session["id"], checkout_url=session.get("url") or "",
-                amount_cents=order["amount_cents"], currency=order["currency"],
+                amount_cents=charged_cents(order), currency=order["currency"],
                 expires_at=_iso(session.get("expires_at") or time.time()))
         store.payments.update_attempt(db, attempt["id"], status="created", params_json="{}",
                                       checkout_session_id=session["id"], last_error=None)
@@ -504,19 +533,27 @@ def _fulfil_in_transaction(db: sqlite_utils.Database, session: dict) -> tuple[st
     if order["status"] != "payment_pending":
         return _duplicate_payment(db, order, payment, session), None
     amount, currency = session.get("amount_total"), (session.get("currency") or "").lower()
-    # A promotion code typed at Checkout lowers amount_total by total_details.amount_discount
-    # (https://docs.stripe.com/api/checkout/sessions/object): the price itself must match.
+    # A discount lowers amount_total by total_details.amount_discount
+    # (https://docs.stripe.com/api/checkout/sessions/object): the price itself must match,
+    # and an order placed with a discount must be charged exactly the discounted amount its
+    # session was created with; without one, a code typed on Checkout's page may lower it.
     discount = int((session.get("total_details") or {}).get("amount_discount") or 0)
+    own_discount = bool(order.get("discount_json"))
     if not isinstance(amount, int) or amount + discount != order["amount_cents"] \
+            or (own_discount and amount != charged_cents(order)) \
             or currency != order["currency"]:
-        log.error("order %s: paid %s %s but costs %s %s; not fulfilling", order["order_number"],
-                  amount, currency, order["amount_cents"], order["currency"])
+        log.error("order %s: paid %s %s but is charged %s %s; not fulfilling",
+                  order["order_number"], amount, currency, charged_cents(order),
+                  order["currency"])
         store.payments.update(db, payment["id"], status="mismatch",
                              payment_intent_id=_intent_id(session))
         return "amount_mismatch", None
-    # What was actually paid: refunds return this, never more.
+    # What was actually paid: refunds return this, never more; revenue counts it.
     store.payments.update(db, payment["id"], status="succeeded", amount_cents=amount,
                           payment_intent_id=_intent_id(session))
+    if not own_discount and discount:
+        store.referrals.set_order_discount(db, order["id"], discount_cents=discount,
+                                           discount_json=None)
     paid = lifecycle.transition(db, order["id"], "paid",
                                 reason=f"checkout session {session['id']} paid")
     # In the outbox with the payment: a crash right after the commit delays it by seconds.

@@ -68,8 +68,13 @@ class Settings(BaseSettings):
     STRIPE_TIMEOUT_SECONDS: float = Field(default=12.0, gt=0, le=15)
     STRIPE_NETWORK_RETRIES: int = Field(default=1, ge=0, le=2)
     # Let customers type a promotion code on Stripe's Checkout page (ordinary codes made in
-    # the Stripe dashboard). Off when a referral discount is applied: Stripe accepts one.
+    # the Stripe dashboard). Not sent for an order that already has a discount (a referral
+    # or a code typed in the order form): Stripe accepts one or the other.
     STRIPE_ALLOW_PROMOTION_CODES: bool = False
+    # Referrals (compass/referrals.py): the friend's discount on a first order, and the
+    # referrer's one-use code for a next order once the friend's is past the refund window.
+    REFERRAL_DISCOUNT_PERCENT: int = Field(default=15, ge=1, le=50)
+    REFERRAL_REWARD_PERCENT: int = Field(default=20, ge=1, le=50)
 
     ANTHROPIC_API_KEY: SecretStr | None = None
     ANTHROPIC_BASE_URL: str | None = None

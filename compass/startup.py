@@ -9,13 +9,15 @@ order (tests/test_startup.py checks each process has the full set).
 
 from __future__ import annotations
 
-from compass import lifecycle, notifications, refunds
+from compass import lifecycle, notifications, referrals, refunds
 
 # In the transaction of every transition, in this order: the transition's email row
-# (queued once it commits), then the refund row of an order that failed.
+# (queued once it commits), then the refund row of an order that failed, then the
+# referral of an order paid (its reward falls due) or refunded (it earns none).
 TRANSITION_HOOKS: tuple[lifecycle.TransitionHook, ...] = (
     notifications.on_order_transition,
     refunds.refund_failed_order,
+    referrals.on_order_transition,
 )
 
 

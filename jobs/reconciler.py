@@ -83,6 +83,17 @@ def expire_abandoned_checkouts() -> list[str]:
         return reconciler.expire_abandoned_checkouts(db)
 
 
+@huey.periodic_task(crontab(minute="*/15"), priority=PRIORITY)
+def reward_referrals() -> list[int]:
+    """Every 15 minutes: referral rewards whose friend's order is past the refund window."""
+    import asyncio
+
+    from compass import referrals
+
+    with job_db() as db:
+        return asyncio.run(referrals.make_due_rewards(db, get_settings()))
+
+
 def send_daily_summary(day: dt.date) -> list[int]:
     """The operator's summary of `day` to every admin (once per day and admin)."""
     from compass import insights, notifications

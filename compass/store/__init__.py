@@ -22,6 +22,7 @@ from compass.store import (
     outbox,
     payments,
     ratelimit,
+    referrals,
     refunds,
     reports,
     revisions,
@@ -49,6 +50,7 @@ __all__ = [
     "files", "incidents", "insights",
     "metrics", "migrate", "open_database", "open_for_checks", "open_readonly", "orders",
     "outbox",
-    "payments", "pending_migrations", "ratelimit", "refunds", "reports", "revisions",
+    "payments", "pending_migrations", "ratelimit", "referrals", "refunds", "reports",
+    "revisions",
     "transaction",
 ]

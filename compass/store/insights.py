@@ -14,8 +14,9 @@ from compass.store.sqlite import fetch_all, fetch_one
 
 
 def paid_by_tier(db: sqlite_utils.Database, window: dict[str, str]) -> list[dict]:
-    """Orders paid in the window and their amounts, per tier."""
-    return fetch_all(db, "SELECT tier, count(*) AS n, coalesce(sum(amount_cents), 0) AS cents"
+    """Orders paid in the window and what they were charged (net of discounts), per tier."""
+    return fetch_all(db, "SELECT tier, count(*) AS n,"
+                         " coalesce(sum(amount_cents - discount_cents), 0) AS cents"
                          " FROM orders WHERE paid_at >= :since AND paid_at < :until"
                          " GROUP BY tier", window)
 
@@ -23,7 +24,8 @@ def paid_by_tier(db: sqlite_utils.Database, window: dict[str, str]) -> list[dict
 def refunded(db: sqlite_utils.Database, window: dict[str, str]) -> tuple[int, int]:
     """Orders refunded in the window, and their amounts in cents."""
     row = db.execute(
-        "SELECT count(*), coalesce(sum(o.amount_cents), 0) FROM order_events e"
+        "SELECT count(*), coalesce(sum(o.amount_cents - o.discount_cents), 0)"
+        " FROM order_events e"
         " JOIN orders o ON o.id = e.order_id WHERE e.to_status = 'refunded'"
         " AND e.created_at >= :since AND e.created_at < :until", window).fetchone()
     return int(row[0]), int(row[1])

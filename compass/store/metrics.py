@@ -21,7 +21,8 @@ def orders_by_status_and_tier(conn: sqlite3.Connection) -> list[tuple[str, str, 
 
 
 def paid_cents_by_tier(conn: sqlite3.Connection) -> list[tuple[str, int]]:
-    return conn.execute("SELECT tier, coalesce(sum(amount_cents), 0) FROM orders"
+    # What was charged: the price less any discount.
+    return conn.execute("SELECT tier, coalesce(sum(amount_cents - discount_cents), 0) FROM orders"
                         " WHERE paid_at IS NOT NULL GROUP BY tier").fetchall()
 
 

@@ -205,6 +205,7 @@ def record_download(db: sqlite_utils.Database, order_id: int) -> None:
 
 # What the dashboard lists: never the customer's answers or the (large) report.
 _DASHBOARD_COLUMNS = ("o.id, o.public_id, o.order_number, o.tier, o.status, o.amount_cents,"
+                      " o.discount_cents,"
                       " o.currency, o.created_at, o.paid_at, o.completed_at, o.downloads_count,"
                       " o.result_json IS NOT NULL AS has_result")
 

@@ -15,7 +15,7 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from compass import accounts, lifecycle, store
+from compass import accounts, lifecycle, referrals, store
 from compass.intake import COMPANY_SIZES
 from compass.tiers import get_tier
 from compass.web import proof
@@ -195,7 +195,9 @@ def _dashboard_row(order: dict) -> dict:
     if status == "completed" and tier.revisions:
         links.append(("Revision", f"/orders/{public_id}/revision"))
     return order | {"tier_label": tier.label, "links": links,
-                    "status_words": _STATUS_WORDS.get(status, status)}
+                    "status_words": _STATUS_WORDS.get(status, status),
+                    # What was (or will be) charged: the price less any discount.
+                    "charged_cents": order["amount_cents"] - (order.get("discount_cents") or 0)}
 
 
 _STATUS_WORDS = {"payment_pending": "Awaiting payment", "paid": "Paid — starting",
@@ -208,12 +210,18 @@ async def dashboard(request: Request) -> Response:
     if principal is None:
         return sign_in_redirect(request)
     orders = []
+    referral_link = None
     if principal.customer is not None:
         orders = [_dashboard_row(o)
                   for o in store.orders.for_customer(state(request).db, principal.customer["id"])]
+        code = referrals.referral_code(state(request).db, principal.customer["id"])
+        referral_link = f"{state(request).settings.BASE_URL.rstrip('/')}/order/new?ref={code}"
+    settings = state(request).settings
     response = render(request, "accounts/dashboard.html", {
         "principal": principal, "orders": orders,
-        "active": any(o["status"] in lifecycle.ACTIVE for o in orders)},
+        "active": any(o["status"] in lifecycle.ACTIVE for o in orders),
+        "referral_link": referral_link, "referral_percent": settings.REFERRAL_DISCOUNT_PERCENT,
+        "reward_percent": settings.REFERRAL_REWARD_PERCENT},
         headers={"Cache-Control": "no-store"})
     return _refresh_cookie(request, response)
 

@@ -122,6 +122,7 @@ ORDER_FORM_LABELS = {
     "company_website": "Website", "industry": "Industry", "company_size": "Company size",
     "prompt": "What your business does", "pain_point": "Biggest pain point",
     "tier": "Report", "altcha": "Automatic check",
+    "referral_code": "Referral link", "promotion_code": "Promotion code",
     "systems_in_use": "Systems and tools you use",
     "data_location": "Where your data lives", "ai_comfort": "Your team and AI tools",
     "tool_budget": "Budget for tools", "timeline": "How soon",
@@ -134,5 +135,6 @@ def order_form_page(request: Request, values: dict, errors: dict[str, str] | Non
     """The order form with `values` filled in and a message beside each field in `errors`."""
     context = {"values": values, "errors": errors or {}, "sizes": COMPANY_SIZES,
                "labels": ORDER_FORM_LABELS, "data_locations": DATA_LOCATIONS,
-               "ai_comfort": AI_COMFORT, "budgets": BUDGETS, "timelines": TIMELINES} | extra
+               "ai_comfort": AI_COMFORT, "budgets": BUDGETS, "timelines": TIMELINES,
+               "referral_percent": state(request).settings.REFERRAL_DISCOUNT_PERCENT} | extra
     return render(request, "order_form.html", context, status_code=status_code)

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from compass import accounts, lifecycle, payments, ratelimit, store
+from compass import accounts, lifecycle, payments, ratelimit, referrals, store
 from compass.intake import (
     READINESS_FIELDS,
     OrderInput,
@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 FIELDS = ("company_name", "contact_name", "email", "company_website", "industry",
           "company_size", "prompt", "pain_point", "tier", *READINESS_FIELDS)
+# Optional: the referral link's code (a hidden field) and a promotion code typed in.
+DISCOUNT_FIELDS = ("referral_code", "promotion_code")
 # Longest value kept when re-showing a form (pydantic states the real limits).
 _ECHO_LIMIT = 5000
 
@@ -42,13 +44,20 @@ async def new_order(request: Request) -> Response:
     if request.query_params.get("again") and (customer := current_customer(request)):
         values = accounts.order_again_values(state(request).db, customer)
     tier = request.query_params.get("tier") or values.get("tier") or "standard"
-    return order_form_page(request, values | {"tier": tier if tier in TIERS else "standard"})
+    values |= {"tier": tier if tier in TIERS else "standard"}
+    # A referral link (/order/new?ref=CODE): the form carries the code; an unknown one is
+    # simply not shown (the order is then at the full price).
+    ref = request.query_params.get("ref", "")[:64]
+    if ref and referrals.referrer_for_link(state(request).db, ref) is not None:
+        values["referral_code"] = ref
+    return order_form_page(request, values)
 
 
 async def create_order(request: Request) -> Response:
     app = state(request)
     form = await request.form()
     values = {name: str(form.get(name) or "")[:_ECHO_LIMIT] for name in FIELDS}
+    values |= {name: str(form.get(name) or "").strip()[:64] for name in DISCOUNT_FIELDS}
     if not csrf_valid(request, form.get(CSRF_FIELD)):
         return csrf_failed(request)
     errors: dict[str, str] = {}
@@ -67,7 +76,26 @@ async def create_order(request: Request) -> Response:
     if not ratelimit.hit(app.db, ratelimit.ORDERS_PER_IP, client_ip(request)):
         return render(request, "rate_limited.html", status_code=429,
                       headers={"Retry-After": "3600"})
+    signed_in = current_customer(request)
+    try:
+        discount = await referrals.discount_for_order(
+            app.db, referrals.promotions_for(app.settings, app.db), app.settings,
+            email=order_input.email, signed_in_id=signed_in["id"] if signed_in else None,
+            price_cents=tier.price_cents, currency="usd", referral=values["referral_code"],
+            promotion_code=values["promotion_code"])
+    except referrals.DiscountRefused as refused:
+        # Shown beside the form with the answers kept; a refused referral link is dropped
+        # from the form, so sending it again orders at the full price.
+        kept = values | ({"referral_code": ""} if refused.field == "referral_code" else {})
+        return order_form_page(request, kept, {refused.field: str(refused)}, status_code=422)
+    except referrals.PromotionsUnavailable:
+        log.exception("could not check the discount of an order")
+        return order_form_page(request, values, {
+            "promotion_code" if values["promotion_code"] else "referral_code":
+                "We could not apply the discount just now. Please try again in a minute."},
+            status_code=503)
     order = lifecycle.create_order(app.db, order_input, tier)
+    order = referrals.attach(app.db, order, discount)
     return await _checkout_or_apology(request, order)
 
 

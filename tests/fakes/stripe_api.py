@@ -17,6 +17,17 @@ It behaves across calls the way Stripe documents, because that is where the bugs
   (https://docs.stripe.com/api/checkout/sessions/expire) "can be expired when it is in one
   of these statuses: open" and "returns an error if the Checkout Session has already
   expired or isn't in an expireable state".
+- Discounts (https://docs.stripe.com/payments/checkout/discounts): coupons (`percent_off`
+  or `amount_off`, made with our own `id`; a second coupon with a taken id is refused as
+  `resource_already_exists`, https://docs.stripe.com/api/coupons/create) and promotion
+  codes over them (https://docs.stripe.com/api/promotion_codes/object: `active`,
+  `max_redemptions`, `times_redeemed`; created with `promotion[coupon]` in this API
+  version, listed by `code` and `active`). A session's `discounts` takes "up to one coupon
+  or promotion code"; with `allow_promotion_codes` as well Stripe answers "You may only
+  specify one of these parameters: allow_promotion_codes, discounts."
+  (github.com/stripe/stripe-node/issues/2248); an inactive (used-up) promotion code is
+  refused. The session's `amount_total` is lowered by `total_details.amount_discount`;
+  paying it redeems the promotion code, which is inactive once it reaches max_redemptions.
 """
 
 from __future__ import annotations
@@ -85,6 +96,8 @@ class FakeStripe:
     # The status new refunds start in: "succeeded" for cards, "pending" for methods whose
     # refunds take days (https://docs.stripe.com/refunds#refund-statuses).
     refund_status: str = "succeeded"
+    coupons: dict[str, dict] = field(default_factory=dict)
+    promotion_codes: dict[str, dict] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
 
@@ -113,6 +126,17 @@ class FakeStripe:
         """
         session = self.sessions[session_id]
         assert session["status"] == "open", f"session {session_id} is {session['status']}"
+        for entry in session.get("discounts") or []:
+            promo = self.promotion_codes.get(entry.get("promotion_code") or "")
+            if promo is not None:
+                # Redeemed when paid; a code used up meanwhile cannot be paid with.
+                assert promo["active"], f"promotion code {promo['code']} is no longer active"
+                promo["times_redeemed"] += 1
+                if promo["max_redemptions"] and promo["times_redeemed"] >= promo["max_redemptions"]:
+                    promo["active"] = False
+            coupon = self.coupons.get(entry.get("coupon") or "")
+            if coupon is not None:
+                coupon["times_redeemed"] += 1
         session.update(status="complete", payment_status="paid",
                        payment_intent="pi_" + secrets.token_hex(12))
         if amount_total is not None:
@@ -202,7 +226,23 @@ class FakeStripe:
 
     def _route(self, method: str, path: str, params: dict) -> tuple[int, dict]:
         if method == "POST" and path == "/v1/checkout/sessions":
-            return 200, self._create_session(params)
+            return self._create_session(params)
+        if method == "POST" and path == "/v1/coupons":
+            return self._create_coupon(params)
+        coupon = re.fullmatch(r"/v1/coupons/([\w-]+)", path)
+        if method == "GET" and coupon:
+            if coupon.group(1) not in self.coupons:
+                return 404, _error("invalid_request_error", f"No such coupon: '{coupon.group(1)}'",
+                                   code="resource_missing")
+            return 200, dict(self.coupons[coupon.group(1)])
+        if method == "POST" and path == "/v1/promotion_codes":
+            return self._create_promotion_code(params)
+        if method == "GET" and path == "/v1/promotion_codes":
+            found = [dict(p) for p in self.promotion_codes.values()
+                     if (not params.get("code") or p["code"].lower() == params["code"].lower())
+                     and ("active" not in params or p["active"] == (params["active"] == "true"))]
+            return 200, {"object": "list", "url": "/v1/promotion_codes", "has_more": False,
+                         "data": found[:int(params.get("limit") or 10)]}
         if method == "POST" and path == "/v1/refunds":
             return self._create_refund(params)
         expire = re.fullmatch(r"/v1/checkout/sessions/([\w-]+)/expire", path)
@@ -224,15 +264,88 @@ class FakeStripe:
             return 200, session
         return 404, _error("invalid_request_error", f"Unrecognized request URL ({method} {path})")
 
-    def _create_session(self, params: dict) -> dict:
+    def _create_coupon(self, params: dict) -> tuple[int, dict]:
+        coupon_id = params.get("id") or secrets.token_hex(4)
+        if coupon_id in self.coupons:
+            return 400, _error("invalid_request_error", "Coupon already exists.",
+                               code="resource_already_exists")
+        if not params.get("percent_off") and not params.get("amount_off"):
+            return 400, _error("invalid_request_error",
+                               "You must pass either `percent_off` or `amount_off`.")
+        self.coupons[coupon_id] = {
+            "id": coupon_id, "object": "coupon", "duration": params.get("duration", "once"),
+            "percent_off": float(params["percent_off"]) if params.get("percent_off") else None,
+            "amount_off": int(params["amount_off"]) if params.get("amount_off") else None,
+            "currency": params.get("currency"), "name": params.get("name"),
+            "metadata": params.get("metadata", {}), "times_redeemed": 0, "valid": True,
+            "livemode": False, "created": int(time.time())}
+        return 200, dict(self.coupons[coupon_id])
+
+    def _create_promotion_code(self, params: dict) -> tuple[int, dict]:
+        coupon_id = (params.get("promotion") or {}).get("coupon")
+        if coupon_id not in self.coupons:
+            return 400, _error("invalid_request_error", f"No such coupon: '{coupon_id}'",
+                               code="resource_missing")
+        code = params.get("code") or secrets.token_hex(4).upper()
+        if any(p["code"].lower() == code.lower() and p["active"]
+               for p in self.promotion_codes.values()):
+            return 400, _error("invalid_request_error", "An active promotion code with "
+                               f"`code: {code}` already exists.", code="resource_already_exists")
+        promo = {"id": "promo_" + secrets.token_hex(12), "object": "promotion_code",
+                 "active": params.get("active", "true") == "true", "code": code,
+                 "promotion": {"type": "coupon", "coupon": coupon_id}, "customer": None,
+                 "expires_at": None, "livemode": False, "created": int(time.time()),
+                 "max_redemptions": int(params["max_redemptions"])
+                 if params.get("max_redemptions") else None,
+                 "metadata": params.get("metadata", {}), "times_redeemed": 0,
+                 "restrictions": {"first_time_transaction": False, "minimum_amount": None,
+                                  "minimum_amount_currency": None}}
+        self.promotion_codes[promo["id"]] = promo
+        return 200, dict(promo)
+
+    def _session_discount(self, params: dict, amount: int,
+                          currency: str) -> tuple[int, list[dict]] | tuple[int, dict]:
+        """(amount off, the session's `discounts`), or an error answer."""
+        entries = params.get("discounts") or []
+        if entries and params.get("allow_promotion_codes") == "true":
+            return 400, _error("invalid_request_error", "You may only specify one of these "
+                               "parameters: allow_promotion_codes, discounts.")
+        if len(entries) > 1:
+            return 400, _error("invalid_request_error", "You may only specify one discount.")
+        off, applied = 0, []
+        for entry in entries:
+            coupon_id = entry.get("coupon")
+            if entry.get("promotion_code"):
+                promo = self.promotion_codes.get(entry["promotion_code"])
+                if promo is None or not promo["active"]:
+                    return 400, _error("invalid_request_error", "This promotion code "
+                                       f"({entry['promotion_code']}) is not active.")
+                coupon_id = promo["promotion"]["coupon"]
+            coupon = self.coupons.get(coupon_id or "")
+            if coupon is None:
+                return 400, _error("invalid_request_error", f"No such coupon: '{coupon_id}'",
+                                   code="resource_missing")
+            if coupon["percent_off"]:
+                off = round(amount * coupon["percent_off"] / 100)
+            elif (coupon["currency"] or "") == currency:
+                off = min(amount, coupon["amount_off"])
+            applied.append({"coupon": coupon_id,
+                            "promotion_code": entry.get("promotion_code")})
+        return off, applied
+
+    def _create_session(self, params: dict) -> tuple[int, dict]:
         item = params["line_items"][0]
         price = item["price_data"]
+        subtotal = int(price["unit_amount"]) * int(item["quantity"])
+        off, discounts = self._session_discount(params, subtotal, price["currency"])
+        if isinstance(discounts, dict):
+            return off, discounts
         session_id = "cs_test_" + secrets.token_urlsafe(30).replace("-", "a").replace("_", "b")
         session = {
             "id": session_id, "object": "checkout.session", "livemode": False,
             "mode": params["mode"], "status": "open", "payment_status": "unpaid",
-            "amount_subtotal": int(price["unit_amount"]) * int(item["quantity"]),
-            "amount_total": int(price["unit_amount"]) * int(item["quantity"]),
+            "amount_subtotal": subtotal, "amount_total": subtotal - off,
+            "discounts": discounts,
             "currency": price["currency"], "customer_email": params.get("customer_email"),
             "client_reference_id": params.get("client_reference_id"),
             "metadata": params.get("metadata", {}), "payment_intent": None,
@@ -241,10 +354,10 @@ class FakeStripe:
             "expires_at": int(params.get("expires_at") or time.time() + 86400),
             "url": f"https://checkout.stripe.com/c/pay/{session_id}",
             "allow_promotion_codes": params.get("allow_promotion_codes") == "true",
-            "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
+            "total_details": {"amount_discount": off, "amount_shipping": 0, "amount_tax": 0},
         }
         self.sessions[session_id] = session
-        return dict(session)
+        return 200, dict(session)
 
     def _expire_session(self, session_id: str) -> tuple[int, dict]:
         session = self.sessions.get(session_id)
