@@ -44,7 +44,7 @@ import sqlite_utils
 
 from compass import clock, documents, mail, queue, store, templating
 from compass.mail import Attachment, MailError
-from compass.progress import phase_words
+from compass.progress import failure_words, phase_words
 from compass.report import pdf_filename
 from compass.settings import Settings, get_settings
 from compass.tiers import get_tier
@@ -262,6 +262,7 @@ def build_message(db: sqlite_utils.Database, row: dict, settings: Settings):
                         "phase_label": phase_words(order), "due_label": _due_label(order)}
         elif kind == "processing_failed":
             context.setdefault("reason", order.get("failure_reason") or "")
+            context["failure_words"] = failure_words(order.get("failure_reason"))
     elif kind in ("daily_summary", "ai_outage"):
         context["admin_url"] = f"{settings.BASE_URL.rstrip('/')}/admin"
     return mail.compose(kind, to=row["to_address"], context=context, settings=settings,

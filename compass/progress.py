@@ -86,8 +86,8 @@ def estimated_completion(db: sqlite_utils.Database, order: dict,
     status = order["status"]
     if status == "completed":
         return _format(clock.parse(order["completed_at"])) if order.get("completed_at") else None
-    if status not in ("paid", "processing"):
-        return None
+    if status not in ("paid", "processing") or order.get("held_at"):
+        return None  # a held order waits for our AI provider: no honest estimate
     now = now or clock.now()
     estimates = phase_estimates(db, order["tier"])
     phase = order.get("phase")
@@ -103,8 +103,38 @@ def estimated_completion(db: sqlite_utils.Database, order: dict,
     return _format(now + dt.timedelta(seconds=remaining))
 
 
+# Why an order failed, in the customer's words, from the engine's reason (EngineFailed).
+# The first pattern found in the reason wins; every one is true to what happened.
+FAILURE_WORDS: tuple[tuple[str, str], ...] = (
+    ("in quality review", "The report did not pass our independent quality review after "
+                          "three attempts, and we will not send you a report we are not "
+                          "confident in."),
+    ("kept giving unusable answers", "One step of our analysis kept producing answers that "
+                                     "failed our checks, and we will not send you a report "
+                                     "we are not confident in."),
+    ("AI service is not available", "Our AI provider was unavailable for too long for us to "
+                                    "deliver your report within the promised time."),
+    ("token budget", "Your analysis needed more work than this tier allows, and we stopped "
+                     "rather than send you an unfinished report."),
+    ("no workflow that fits", "Our analysts found no workflow that fits what this tier "
+                              "covers, so there was nothing we could responsibly recommend."),
+)
+FAILURE_FALLBACK = "Something went wrong on our side and we could not complete your report."
+
+
+def failure_words(reason: str | None) -> str:
+    """Why the order failed, for the customer's email and status page (never the raw
+    reason, which can hold API messages)."""
+    for pattern, words in FAILURE_WORDS:
+        if reason and pattern in reason:
+            return words
+    return FAILURE_FALLBACK
+
+
 def phase_words(order: dict) -> str:
     """What is happening now, in the customer's words."""
+    if order.get("held_at") and order.get("phase_label"):
+        return str(order["phase_label"])  # waiting for our AI provider (lifecycle.hold)
     if order["status"] == "paid":
         return "Starting in a moment"
     if order["status"] == "processing" and order.get("phase") == "done":
@@ -156,8 +186,8 @@ def remaining_seconds(db: sqlite_utils.Database, order: dict,
     Overdue means the current phase has run well past what it usually takes (measured runs),
     so any figure would be a guess: the page says so instead of counting down past zero.
     """
-    if order["status"] not in ("paid", "processing"):
-        return None
+    if order["status"] not in ("paid", "processing") or order.get("held_at"):
+        return None  # a held order waits for our AI provider: no honest estimate
     now = now or clock.now()
     estimates = phase_estimates(db, order["tier"])
     phase = order.get("phase")

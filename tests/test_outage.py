@@ -126,3 +126,32 @@ def test_the_outage_email_renders_with_the_apis_message(db, admins):
     text = message.get_body(("plain",)).get_content()
     assert "spend limit is reached" in text and "Your organization has reached its limit" in text
     assert "none has been refunded" in text
+
+
+@pytest.mark.parametrize(("reason", "says", "never"), [
+    ("the report scored 5/10 in quality review after 3 attempts (7 is needed)",
+     "did not pass our independent quality review", "AI provider"),
+    ("the AI service is not available (Anthropic API answered 529 (overloaded_error: "
+     "Overloaded) (gave up after 5 attempts))", "AI provider was unavailable", "quality review"),
+    ("the sample step kept giving unusable answers (cut at max_tokens)",
+     "kept producing answers that failed our checks", "quality review after three"),
+])
+def test_a_failed_order_tells_the_customer_the_true_reason(db, reason, says, never):
+    from compass import notifications
+    from compass.engine import EngineFailed
+    from tests.test_worker import FakeEngine
+    from tests.test_worker import run as run_with_engine
+
+    order = paid_order(db)
+    with queue.replaced(send_email=lambda *a: None, process_refund=lambda *a: None):
+        assert run_with_engine(db, order["id"], FakeEngine(fail=EngineFailed(reason))) == "failed"
+    row = next(db["emails"].rows_where("kind = 'processing_failed'"))
+    message = notifications.build_message(db, row, get_settings())
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert says in text and says in html
+    assert never not in text
+    status = store.orders.status_view(db, order["public_id"])
+    from compass import progress
+    assert says in progress.failure_words(status["failure_reason"])
+    assert "Anthropic" not in progress.failure_words(status["failure_reason"])

@@ -44,7 +44,7 @@ def by_public_id(db: sqlite_utils.Database, public_id: str) -> dict | None:
 # What the status views need: never the customer's answers or the (large) report.
 _STATUS_COLUMNS = ("id, public_id, order_number, tier, status, amount_cents, currency,"
                    " progress_percent, phase, phase_label, phase_started_at, created_at,"
-                   " updated_at, paid_at, completed_at, held_at,"
+                   " updated_at, paid_at, completed_at, held_at, failure_reason,"
                    " result_json IS NOT NULL AS has_result")
 
 

@@ -40,8 +40,8 @@ def _pending(request: Request, order: dict) -> Response:
             "business days.")
     elif order["status"] == "failed":
         heading, message = "We could not produce this report", (
-            "It did not pass our quality review, so your payment is refunded in full, "
-            "automatically.")
+            progress.failure_words(order.get("failure_reason"))
+            + " Your payment is refunded in full, automatically.")
     else:
         heading, message = "This order was not completed", (
             "The checkout expired before payment, so nothing was charged.")

@@ -36,6 +36,7 @@ def _context(request: Request, order: dict) -> dict:
         "steps": progress.steps(order),
         "estimate": progress.estimate_words(
             progress.remaining_seconds(state(request).db, order)),
+        "failure_words": progress.failure_words(order.get("failure_reason")),
     }
 
 
