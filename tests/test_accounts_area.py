@@ -8,7 +8,8 @@ import re
 import pytest
 
 from compass import store
-from tests.fakes.customers import Dispatched, outbox_links, paid_order, press_link_button, sign_in
+from tests.factories import paid_order
+from tests.fakes.customers import Dispatched, outbox_links, press_link_button, sign_in
 from tests.fakes.web_app import VALID_ORDER, csrf_from, db_of, web_client
 
 DANA = "dana@brightsmile.example"

@@ -10,14 +10,8 @@ import time
 import pytest
 
 from compass import accounts, store
-from tests.fakes.customers import (
-    Dispatched,
-    outbox_links,
-    paid_order,
-    press_link_button,
-    request_link,
-    sign_in,
-)
+from tests.factories import paid_order
+from tests.fakes.customers import Dispatched, outbox_links, press_link_button, request_link, sign_in
 from tests.fakes.web_app import csrf_from, db_of, web_client
 
 EMAIL = "dana@brightsmile.example"

@@ -9,7 +9,8 @@ import pytest
 
 from compass import store
 from compass.intake import normalise_email
-from tests.fakes.customers import Dispatched, paid_order, sign_in
+from tests.factories import paid_order
+from tests.fakes.customers import Dispatched, sign_in
 from tests.fakes.web_app import csrf_from, db_of, place_order, web_client
 
 DANA = "dana@brightsmile.example"

@@ -15,7 +15,8 @@ import httpx
 import pytest
 from pypdf import PdfReader
 
-from tests.fakes.delivery import ANSWERS, place_paid_order
+from tests.factories import ANSWERS
+from tests.fakes.delivery import place_paid_order
 from tests.fakes.processes import procfile_stack, read, tail
 from tests.fakes.smtp import smtp_server
 

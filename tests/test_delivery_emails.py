@@ -18,13 +18,8 @@ from pypdf import PdfReader
 from compass import clock, lifecycle, mail, notifications, store
 from compass import queue as work
 from compass.settings import get_settings
-from tests.fakes.delivery import (
-    CapturedQueue,
-    complete_with,
-    deliver_all,
-    engine_result,
-    paid_order,
-)
+from tests.factories import checkout_paid_order, complete_with, engine_result
+from tests.fakes.delivery import CapturedQueue, deliver_all
 from tests.fakes.smtp import smtp_server
 
 SUBJECTS = {
@@ -71,7 +66,7 @@ def text_of(message) -> str:
 
 
 def test_a_completed_order_sends_receipt_then_report_with_pdfs(db, smtp, queue):
-    order = paid_order(db, "premium")
+    order = checkout_paid_order(db, "premium")
     assert deliver_all(db, queue) == ["sent"]
     complete_with(db, order, engine_result(db, "premium"))
     assert deliver_all(db, queue) == ["sent"]
@@ -121,7 +116,7 @@ def test_a_completed_order_sends_receipt_then_report_with_pdfs(db, smtp, queue):
 
 
 def test_failure_and_refund_emails_follow_their_transitions(db, smtp, queue):
-    order = paid_order(db, "standard")
+    order = checkout_paid_order(db, "standard")
     lifecycle.transition(db, order["id"], "processing")
     lifecycle.transition(db, order["id"], "failed", reason="QA failed three times")
     lifecycle.transition(db, order["id"], "refunded", reason="refunded at Stripe")
@@ -138,7 +133,7 @@ def test_failure_and_refund_emails_follow_their_transitions(db, smtp, queue):
 
 
 def test_each_order_email_is_written_once_even_when_events_repeat(db, smtp, queue):
-    order = paid_order(db, "starter")
+    order = checkout_paid_order(db, "starter")
     # A second fulfilment (webhook redelivery + success page) changes nothing.
     with store.transaction(db):
         assert notifications.queue_order_email(db, order, "payment_confirmation") is None
@@ -151,7 +146,7 @@ def test_each_order_email_is_written_once_even_when_events_repeat(db, smtp, queu
 
 
 def test_emails_are_queued_only_after_the_transition_commits(db, smtp, queue):
-    order = paid_order(db, "standard")
+    order = checkout_paid_order(db, "standard")
     queue.drain()
     with pytest.raises(RuntimeError), store.transaction(db):
         lifecycle.transition(db, order["id"], "processing")
@@ -184,7 +179,7 @@ def failures(kind: str) -> float:
 def test_retries_are_spread_over_24_hours_and_deliver_exactly_once(db, smtp, queue,
                                                                    monkeypatch):
     now = Clock(monkeypatch)
-    paid_order(db, "standard")
+    checkout_paid_order(db, "standard")
     [email_id] = queue.drain()
     smtp.fail_next = 2  # the server answers 451 twice
     before = failures("payment_confirmation")
@@ -216,7 +211,7 @@ def test_retries_are_spread_over_24_hours_and_deliver_exactly_once(db, smtp, que
 
 def test_three_failures_give_up_and_record_the_error(db, smtp, queue, monkeypatch):
     now = Clock(monkeypatch)
-    paid_order(db, "standard")
+    checkout_paid_order(db, "standard")
     [email_id] = queue.drain()
     smtp.fail_next = 10
     for attempt in (1, 2):
@@ -245,7 +240,7 @@ def test_mail_waiting_for_an_unreachable_server_goes_when_it_answers_again(db, q
     monkeypatch.setenv("SMTP_PORT", str(server.port))
     monkeypatch.setenv("SMTP_SECURITY", "none")
     get_settings.cache_clear()
-    order = paid_order(db, "standard")  # SMTP is down
+    order = checkout_paid_order(db, "standard")  # SMTP is down
     [email_id] = queue.drain()
     assert health.check_mail(db).detail == "nothing late"
     with pytest.raises(notifications.RetryLater):
@@ -273,7 +268,7 @@ def test_mail_waiting_for_an_unreachable_server_goes_when_it_answers_again(db, q
 
 
 def test_a_worker_that_died_mid_send_is_resumed_after_its_lease(db, smtp, queue):
-    paid_order(db, "standard")
+    checkout_paid_order(db, "standard")
     [email_id] = queue.drain()
     with store.transaction(db):  # claimed by a worker that then died
         store.emails.claim(db, email_id, now=clock.now_iso(), stale_before="", max_attempts=3)
@@ -289,7 +284,7 @@ def test_a_worker_that_died_mid_send_is_resumed_after_its_lease(db, smtp, queue)
 def test_starttls_is_required_when_configured(db, smtp, queue, monkeypatch):
     monkeypatch.setenv("SMTP_SECURITY", "starttls")  # aiosmtpd here offers no STARTTLS
     get_settings.cache_clear()
-    paid_order(db, "standard")
+    checkout_paid_order(db, "standard")
     [email_id] = queue.drain()
     with pytest.raises(notifications.RetryLater):
         notifications.deliver(db, email_id)
@@ -304,7 +299,7 @@ def test_unreachable_server_is_a_retryable_failure(db, queue, monkeypatch):
     monkeypatch.setenv("SMTP_PORT", str(free_port()))  # nothing listens there
     monkeypatch.setenv("SMTP_SECURITY", "none")
     get_settings.cache_clear()
-    paid_order(db, "standard")
+    checkout_paid_order(db, "standard")
     [email_id] = queue.drain()
     with pytest.raises(notifications.RetryLater):
         notifications.deliver(db, email_id)
@@ -314,7 +309,7 @@ def test_unreachable_server_is_a_retryable_failure(db, queue, monkeypatch):
 
 def test_hostile_company_names_are_inert_in_every_email(db, smtp, queue):
     hostile = '<script>alert(1)</script><img src=file:///etc/passwd>'
-    order = paid_order(db, "starter", company_name=hostile)
+    order = checkout_paid_order(db, "starter", company_name=hostile)
     complete_with(db, order, engine_result(db, "starter", company_name=hostile))
     assert deliver_all(db, queue) == ["sent", "sent"]
     for message in smtp.messages():
@@ -348,7 +343,7 @@ def test_magic_link_and_daily_summary(db, smtp, queue):
 
 
 def test_still_processing_and_unknown_kinds(db, smtp, queue):
-    order = paid_order(db, "premium")
+    order = checkout_paid_order(db, "premium")
     lifecycle.transition(db, order["id"], "processing")
     with store.transaction(db):
         notifications.queue_still_processing(db, store.orders.get(db, order["id"]))
@@ -360,7 +355,7 @@ def test_still_processing_and_unknown_kinds(db, smtp, queue):
 
 
 def test_without_smtp_host_mail_goes_to_the_outbox(db, queue, tmp_path):
-    paid_order(db, "standard")
+    checkout_paid_order(db, "standard")
     assert deliver_all(db, queue) == ["sent"]
     [eml] = list((tmp_path / "data" / "outbox").glob("*.eml"))
     assert re.fullmatch(r"\d{8}T\d{12}Z-payment_confirmation-ORD-\d{4}-\d{6}\.eml", eml.name)
@@ -377,7 +372,7 @@ def test_an_email_that_would_wait_for_the_renderer_steps_aside(db, smtp, queue, 
     from jobs import emails
 
     monkeypatch.setattr(jobs.huey, "storage", MemoryStorage("render-slot"))
-    paid_order(db, "standard")
+    checkout_paid_order(db, "standard")
     [receipt_email] = queue.drain()
     with store.transaction(db):
         sign_in = notifications.queue_magic_link(db, to="lee@example.com", link="https://x/l",

@@ -15,7 +15,7 @@ from compass import documents, pdf, store
 from compass.receipts import build_receipt, receipt_html
 from compass.report import build_report
 from compass.settings import get_settings
-from tests.fakes.delivery import engine_result, paid_order
+from tests.factories import checkout_paid_order, engine_result
 
 HOSTILE = '<script>alert(1)</script><img src=file:///etc/passwd>'
 
@@ -25,7 +25,7 @@ def text_of(data: bytes) -> list[str]:
 
 
 def test_hostile_company_name_is_text_in_the_pdf_and_fetches_nothing(db):
-    order = paid_order(db, "starter", company_name=HOSTILE)
+    order = checkout_paid_order(db, "starter", company_name=HOSTILE)
     result = engine_result(db, "starter", company_name=HOSTILE)
     report = build_report(store.orders.get(db, order["id"]), result, base_url="https://x.example")
     rendered = pdf.render_pdf(documents.report_document(report))
@@ -61,7 +61,7 @@ def lowest_text(page) -> float:
 def test_no_premium_page_is_more_than_a_third_empty_but_a_sections_last(db):
     answers = {"pain_hours_per_week": "15", "pain_cost_per_hour": "40",
                "data_location": "spreadsheets", "tool_budget": "500_2000"}
-    order = paid_order(db, "premium", **answers)
+    order = checkout_paid_order(db, "premium", **answers)
     report = build_report(store.orders.get(db, order["id"]),
                           engine_result(db, "premium", **answers), base_url="https://x.example")
     reader = PdfReader(io.BytesIO(pdf.render_in_process(documents.report_document(report)).pdf))
@@ -169,7 +169,7 @@ def test_rendering_is_bounded_in_time_and_the_renderer_recovers():
 
 
 def test_receipt_has_what_a_receipt_needs(db):
-    order = store.orders.get(db, paid_order(db, "standard")["id"])
+    order = store.orders.get(db, checkout_paid_order(db, "standard")["id"])
     path = documents.ensure_receipt_pdf(db, order, get_settings())
     [page] = text_of(path.read_bytes())
     payment = store.payments.paid_for_order(db, order["id"])
@@ -186,7 +186,7 @@ def test_receipt_needs_a_payment(db):
     from compass.intake import OrderInput
     from compass.receipts import ReceiptError
     from compass.tiers import get_tier
-    from tests.fakes.delivery import answers
+    from tests.factories import answers
 
     order = lifecycle.create_order(db, OrderInput.model_validate(answers()), get_tier("starter"))
     with pytest.raises(ReceiptError):

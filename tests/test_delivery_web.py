@@ -10,13 +10,8 @@ import pytest
 from compass import lifecycle, store
 from compass import queue as work
 from compass.settings import Settings
-from tests.fakes.delivery import (
-    CapturedQueue,
-    complete_with,
-    deliver_all,
-    engine_result,
-    paid_order,
-)
+from tests.factories import checkout_paid_order, complete_with, engine_result
+from tests.fakes.delivery import CapturedQueue, deliver_all
 from tests.fakes.web_app import db_of, web_client
 
 HOSTILE = '<script>alert(1)</script><img src=file:///etc/passwd>'
@@ -31,7 +26,7 @@ def site():
 
 def test_report_page_download_and_receipt_of_a_completed_order(site):
     client, db, _queue = site
-    order = paid_order(db, "standard", company_name=HOSTILE)
+    order = checkout_paid_order(db, "standard", company_name=HOSTILE)
     order = complete_with(db, order, engine_result(db, "standard", company_name=HOSTILE))
     page = client.get(f"/orders/{order['public_id']}/report")
     assert page.status_code == 200 and page.headers["cache-control"] == "private, no-store"
@@ -71,7 +66,7 @@ def test_report_page_download_and_receipt_of_a_completed_order(site):
 
 def test_the_download_serves_the_stored_pdf_without_rendering(site, monkeypatch):
     client, db, _queue = site
-    order = complete_with(db, paid_order(db, "starter"), engine_result(db, "starter"))
+    order = complete_with(db, checkout_paid_order(db, "starter"), engine_result(db, "starter"))
     from compass import pdf
 
     def no_rendering(*args, **kwargs):
@@ -85,7 +80,7 @@ def test_the_download_serves_the_stored_pdf_without_rendering(site, monkeypatch)
 
 def test_after_a_refund_the_download_is_gone_with_an_explanation(site):
     client, db, _queue = site
-    order = complete_with(db, paid_order(db, "starter"), engine_result(db, "starter"))
+    order = complete_with(db, checkout_paid_order(db, "starter"), engine_result(db, "starter"))
     lifecycle.transition(db, order["id"], "refunded", reason="refunded at Stripe")
     gone = client.get(f"/orders/{order['public_id']}/download")
     assert gone.status_code == 410
@@ -100,7 +95,7 @@ def test_after_a_refund_the_download_is_gone_with_an_explanation(site):
 
 def test_before_completion_the_report_is_a_friendly_pending_page(site):
     client, db, _queue = site
-    order = paid_order(db, "premium")
+    order = checkout_paid_order(db, "premium")
     page = client.get(f"/orders/{order['public_id']}/report")
     assert page.status_code == 200 and "being prepared" in page.text
     assert f'href="/status/{order["public_id"]}"' in page.text
@@ -110,8 +105,8 @@ def test_before_completion_the_report_is_a_friendly_pending_page(site):
 
 def test_order_urls_never_reach_another_order(site):
     client, db, _queue = site
-    mine = complete_with(db, paid_order(db, "starter"), engine_result(db, "starter"))
-    other = paid_order(db, "starter", company_name="Other Company Ltd",
+    mine = complete_with(db, checkout_paid_order(db, "starter"), engine_result(db, "starter"))
+    other = checkout_paid_order(db, "starter", company_name="Other Company Ltd",
                        email="someone@other.example")
     page = client.get(f"/orders/{mine['public_id']}/report").text
     assert other["order_number"] not in page and "Other Company" not in page
@@ -125,7 +120,7 @@ def test_order_urls_never_reach_another_order(site):
 
 def test_dev_outbox_lists_and_renders_each_email(site):
     client, db, queue = site
-    order = paid_order(db, "standard")
+    order = checkout_paid_order(db, "standard")
     deliver_all(db, queue)
     listing = client.get("/dev/outbox")
     assert listing.status_code == 200
@@ -154,7 +149,7 @@ def test_dev_outbox_does_not_exist_in_production():
 
 def test_a_broken_result_is_an_error_page_not_a_crash(site):
     client, db, _queue = site
-    order = paid_order(db, "starter")
+    order = checkout_paid_order(db, "starter")
     lifecycle.transition(db, order["id"], "processing")
     lifecycle.transition(db, order["id"], "completed",
                          fields={"result_json": json.dumps({"workflows": []})})
@@ -164,7 +159,7 @@ def test_a_broken_result_is_an_error_page_not_a_crash(site):
 
 def test_the_report_opens_before_its_pdf_and_the_download_waits(site):
     client, db, _queue = site
-    order = complete_with(db, paid_order(db, "starter"), engine_result(db, "starter"),
+    order = complete_with(db, checkout_paid_order(db, "starter"), engine_result(db, "starter"),
                           with_pdf=False)
     assert order["status"] == "completed" and not order["report_pdf_path"]
     page = client.get(f"/orders/{order['public_id']}/report")

@@ -8,7 +8,6 @@ import json
 import re
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
@@ -17,30 +16,9 @@ from compass.engine import EngineFailed, run_engine
 from compass.engine.anthropic_provider import AnthropicProvider
 from compass.engine.offline import OfflineProvider
 from compass.engine.provider import ModelRequest, ModelResponse
-from compass.intake import OrderInput
 from compass.tiers import get_tier
+from tests.factories import anthropic, example, run
 from tests.fakes.messages_api import running_server
-
-EXAMPLES = Path(__file__).parent.parent / "examples"
-
-
-def example(name: str) -> OrderInput:
-    return OrderInput.model_validate(json.loads((EXAMPLES / f"{name}.json").read_text()))
-
-
-def run(order_input, tier="premium", *, provider=None, db, run_id="run-1", **kwargs) -> dict:
-    async def go():
-        active = provider or OfflineProvider()
-        try:
-            return await run_engine(order_input, get_tier(tier), provider=active, db=db,
-                                    run_id=run_id, **kwargs)
-        finally:
-            await active.aclose()
-    return asyncio.run(go())
-
-
-def anthropic(server) -> AnthropicProvider:
-    return AnthropicProvider(api_key="test-key", base_url=server.base_url, backoff_base=0.01)
 
 
 def test_premium_report_has_everything_the_contract_names(db):

@@ -16,8 +16,8 @@ from compass.engine import prompts
 from compass.engine.anthropic_provider import AnthropicProvider
 from compass.pricing import cost_microusd
 from compass.settings import Settings
+from tests.factories import example, run
 from tests.fakes.messages_api import Status, running_server
-from tests.test_engine import example, run
 
 SCALE = 100
 SPEED = 40 * SCALE

@@ -10,16 +10,7 @@ import pytest
 from huey import SqliteHuey
 
 from compass import lifecycle, payments, queue, store
-from compass.intake import OrderInput
-from compass.tiers import get_tier
-
-ANSWERS = {"company_name": "Acme", "contact_name": "Ann", "email": "Ann@Acme.example",
-           "industry": "Logistics", "company_size": "2-10",
-           "prompt": "We move pallets around town and answer a lot of tracking calls."}
-
-
-def new_order(db, tier: str = "standard") -> dict:
-    return lifecycle.create_order(db, OrderInput.model_validate(ANSWERS), get_tier(tier))
+from tests.factories import new_order
 
 
 def test_create_order_numbers_and_first_event(db):

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from compass import clock, store
-from tests.fakes.customers import Dispatched, paid_order, sign_in
+from tests.factories import paid_order
+from tests.fakes.customers import Dispatched, sign_in
 from tests.fakes.web_app import csrf_from, db_of, web_client
 
 ADMIN = "ops@compass.example"

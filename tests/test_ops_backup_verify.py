@@ -8,8 +8,8 @@ import json
 import pytest
 
 from compass import cli, store
+from tests.factories import add_order, queue_with_tasks
 from tests.fakes.litestream_tools import CONFIG, file_env, litestream, run
-from tests.test_ops_litestream import add_order, queue_with_tasks
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from compass import cli, clock, store
-from tests.test_ops_litestream import add_order
+from tests.factories import add_order
 
 
 @pytest.fixture

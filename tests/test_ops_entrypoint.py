@@ -148,8 +148,8 @@ def test_a_staged_point_in_time_restore_replaces_the_database_at_boot(tmp_path):
     import datetime as dt
     import time
 
+    from tests.factories import queue_with_tasks
     from tests.fakes.litestream_tools import restore, rows, run
-    from tests.test_ops_litestream import queue_with_tasks
 
     data = tmp_path / "data"
     env = file_env(data, tmp_path / "replica")

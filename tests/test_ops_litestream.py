@@ -3,13 +3,10 @@ and a restore gives back every row, including rows written while it was running.
 
 from __future__ import annotations
 
-import json
-import secrets
-
 import pytest
-from huey import SqliteHuey
 
-from compass import clock, store
+from compass import store
+from tests.factories import add_order, queue_with_tasks
 from tests.fakes.litestream_tools import (
     CONFIG,
     file_env,
@@ -23,38 +20,6 @@ from tests.fakes.litestream_tools import (
 )
 
 pytestmark = pytest.mark.timeout(60)
-
-
-def add_order(db, n: int) -> None:
-    """A paid order with its history and a model call, as the spine and engine write them."""
-    with store.transaction(db):
-        customer = store.customers.upsert(
-            db, email=f"owner{n}@example.com", name="Owner", company_name=f"Firm {n}",
-            company_website="https://example.com", industry="dental", company_size="11-50")
-        order_id = store.orders.insert(
-            db, public_id=secrets.token_urlsafe(16), order_number=f"ORD-2026-{n:06d}",
-            customer_id=customer, tier="standard", amount_cents=14900, currency="usd",
-            input_json=json.dumps({"company_name": f"Firm {n}", "note": "ünïcode ✓"}))
-        store.orders.add_event(db, order_id, None, "payment_pending", "created")
-        store.orders.set_status(db, order_id, from_status="payment_pending", to_status="paid",
-                                fields={"paid_at": clock.now_iso()})
-        store.orders.add_event(db, order_id, "payment_pending", "paid", "checkout completed")
-        store.ai_calls.record(db, store.ai_calls.AICall(
-            run_id=f"order-{n}", phase="research", attempt=1, retry=0, perspective=None,
-            provider="offline", model="claude-sonnet-5-5", request_hash=f"h{n}", status="ok",
-            input_tokens=1200 + n, output_tokens=800, cost_microusd=9000 + n, latency_ms=1500,
-            response_text='{"ok": true}' * 50, order_id=order_id))
-
-
-def queue_with_tasks(path, count: int) -> None:
-    queue = SqliteHuey("compass", filename=str(path))
-
-    @queue.task()
-    def process_order(order_id: int) -> None:  # pragma: no cover - never consumed here
-        pass
-
-    for order_id in range(count):
-        process_order(order_id)
 
 
 @pytest.fixture(params=["file", "s3"])

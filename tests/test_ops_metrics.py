@@ -12,7 +12,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from compass import store
-from tests.test_ops_litestream import add_order
+from tests.factories import add_order
 
 # One process's work: imports compass.metrics fresh, so multiprocess mode comes from the
 # environment exactly as in the web and worker processes.

@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from compass import queue, reconciler, store
-from tests.test_ops_litestream import add_order
+from tests.factories import add_order
 
 NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from compass import store
-from tests.test_ops_litestream import add_order
+from tests.factories import add_order
 
 
 def refund(db, order_id: int, when: str) -> None:

@@ -16,18 +16,10 @@ import time
 import pytest
 
 from compass import clock, health, store
-from compass.settings import Settings, get_settings
+from compass.settings import Settings
+from tests.factories import add_order, fresh_heartbeat
 from tests.fakes.processes import ROOT
 from tests.fakes.web_app import db_of, web_client
-from tests.test_ops_litestream import add_order
-
-
-def fresh_heartbeat(age: float = 0.0, state: str = "running") -> None:
-    path = health.heartbeat_path(get_settings())
-    health.write_heartbeat(path, state=state)
-    if age:
-        payload = json.loads(path.read_text()) | {"at": time.time() - age}
-        path.write_text(json.dumps(payload))
 
 
 def test_readyz_is_ok_with_a_fresh_worker_heartbeat():

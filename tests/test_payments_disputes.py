@@ -10,7 +10,8 @@ import pytest
 
 from compass import insights, notifications, refunds, store
 from compass.settings import Settings
-from tests.fakes.customers import Dispatched, paid_order, sign_in
+from tests.factories import paid_order
+from tests.fakes.customers import Dispatched, sign_in
 from tests.fakes.stripe_api import API_KEY
 from tests.fakes.web_app import db_of, web_client
 from tests.fakes.web_app import send_event as post_event

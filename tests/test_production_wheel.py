@@ -30,7 +30,7 @@ import pytest
 from pypdf import PdfReader
 
 from compass.payments import sign_payload
-from tests.fakes.delivery import ANSWERS
+from tests.factories import ANSWERS
 from tests.fakes.messages_api import running_server
 from tests.fakes.processes import ROOT, procfile_stack, read, tail
 from tests.fakes.smtp import smtp_server

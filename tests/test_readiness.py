@@ -10,8 +10,8 @@ import pytest
 
 from compass import health, pdf
 from compass.templating import TEMPLATES_DIR
+from tests.factories import fresh_heartbeat
 from tests.fakes.web_app import web_client
-from tests.test_ops_web import fresh_heartbeat
 
 
 def readyz() -> tuple[int, dict]:

@@ -8,7 +8,8 @@ import pytest
 from pydantic import ValidationError
 
 from compass.intake import OrderInput
-from tests.fakes.customers import Dispatched, paid_order, sign_in
+from tests.factories import paid_order
+from tests.fakes.customers import Dispatched, sign_in
 from tests.fakes.web_app import VALID_ORDER, db_of, place_order, web_client
 
 READINESS = {

@@ -14,8 +14,8 @@ from compass.engine.offline_readiness import readiness
 from compass.report import build_report
 from compass.templating import render
 from compass.tiers import get_tier
+from tests.factories import anthropic, example, run
 from tests.fakes.messages_api import running_server
-from tests.test_engine import anthropic, example, run
 
 ANSWERS = {
     "systems_in_use": "Dentrix, Google Workspace, QuickBooks, Mailchimp",

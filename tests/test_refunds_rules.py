@@ -7,7 +7,8 @@ import json
 import pytest
 
 from compass import refunds, store
-from tests.fakes.customers import Dispatched, paid_order
+from tests.factories import paid_order
+from tests.fakes.customers import Dispatched
 
 DANA = "dana@brightsmile.example"
 

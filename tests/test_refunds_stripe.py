@@ -13,7 +13,8 @@ import pytest
 
 from compass import payments, refunds, store
 from compass.settings import Settings
-from tests.fakes.customers import Dispatched, paid_order, sign_in
+from tests.factories import paid_order
+from tests.fakes.customers import Dispatched, sign_in
 from tests.fakes.stripe_api import API_KEY, FakeStripe
 from tests.fakes.web_app import csrf_from, db_of, web_client
 

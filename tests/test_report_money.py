@@ -10,7 +10,7 @@ import pytest
 from compass.money import TYPICAL_HOURLY_COST, WORK_WEEKS, compute
 from compass.report import build_report
 from compass.templating import render
-from tests.test_engine import example, run
+from tests.factories import example, run
 
 VOLUMES = {"pain_hours_per_week": 15, "pain_people": 3, "pain_cost_per_hour": 40,
            "tool_budget": "100_500"}

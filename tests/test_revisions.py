@@ -12,7 +12,8 @@ from compass.engine import EngineFailed, run_engine
 from compass.engine.offline import OfflineProvider
 from compass.intake import OrderInput
 from compass.tiers import get_tier
-from tests.fakes.customers import Dispatched, paid_order, sign_in
+from tests.factories import paid_order
+from tests.fakes.customers import Dispatched, sign_in
 from tests.fakes.web_app import VALID_ORDER, csrf_from, db_of, web_client
 
 DANA = "dana@brightsmile.example"

@@ -10,14 +10,10 @@ from starlette.testclient import TestClient
 
 from compass import notifications, store
 from compass import queue as work
+from tests import factories
+from tests.factories import paid_order
 from tests.fakes import delivery
-from tests.fakes.customers import (
-    Dispatched,
-    paid_order,
-    press_link_button,
-    request_link,
-    sign_in,
-)
+from tests.fakes.customers import Dispatched, press_link_button, request_link, sign_in
 from tests.fakes.web_app import csrf_from, db_of, web_client
 
 DANA = "dana@brightsmile.example"
@@ -28,8 +24,8 @@ def _every_email(client: TestClient, data_dir) -> None:
     db = db_of(client)
     queued = delivery.CapturedQueue()
     with work.replaced(send_email=queued):
-        done = delivery.paid_order(db, "premium", email=DANA)  # payment confirmation
-        delivery.complete_with(db, done, delivery.engine_result(db, "standard"))  # report ready
+        done = factories.checkout_paid_order(db, "premium", email=DANA)  # payment confirmation
+        factories.complete_with(db, done, factories.engine_result(db, "standard"))  # report ready
         failed = paid_order(db, email=DANA, status="failed")  # processing failed
         slow = paid_order(db, email=DANA, status="processing")
         with store.transaction(db):

@@ -24,7 +24,7 @@ from starlette.testclient import TestClient
 
 from compass import ratelimit
 from compass.web.limits import FORM_MAX_BYTES, WEBHOOK_MAX_BYTES, ClientAddress
-from tests.fakes.delivery import ANSWERS
+from tests.factories import ANSWERS
 from tests.fakes.processes import procfile_stack
 
 MB = 1024 * 1024

@@ -9,8 +9,8 @@ import json
 import logging
 
 from compass import logs, store
+from tests.factories import add_order
 from tests.fakes.web_app import db_of, web_client
-from tests.test_ops_litestream import add_order
 
 
 def _public_id(db) -> str:

@@ -9,12 +9,7 @@ import pytest
 
 from compass import clock, lifecycle, processing, progress, store
 from compass.engine import EngineFailed
-from tests.test_lifecycle import new_order
-
-
-def paid_order(db, tier: str = "standard") -> dict:
-    order = new_order(db, tier)
-    return lifecycle.transition(db, order["id"], "paid")
+from tests.factories import new_order, paid_order
 
 
 class FakeEngine:
@@ -50,7 +45,7 @@ def run(db, order_id, engine, **kwargs):
 
 
 def test_run_completes_the_order_with_result_progress_and_durations(db):
-    order = paid_order(db, "premium")
+    order = paid_order(db, tier="premium", status="paid")
     engine = FakeEngine(step=0.01)
     assert run(db, order["id"], engine) == "completed"
     done = store.orders.get(db, order["id"])
@@ -58,7 +53,7 @@ def test_run_completes_the_order_with_result_progress_and_durations(db):
     assert done["phase"] == "done" and done["lease_owner"] is None
     assert '"Reminder bot"' in done["result_json"]
     assert engine.calls == [{"run_id": f"order-{order['public_id']}", "order_id": order["id"],
-                             "tier": "premium", "company": "Acme"}]
+                             "tier": "premium", "company": "Bright Smile Dental"}]
     assert [e["to_status"] for e in store.orders.events(db, order["id"])][-2:] == \
         ["processing", "completed"]
     durations = {r["phase"]: r["seconds"] for r in db.query("SELECT * FROM phase_durations")}
@@ -68,7 +63,7 @@ def test_run_completes_the_order_with_result_progress_and_durations(db):
 
 
 def test_progress_is_visible_to_other_connections_while_running(db, tmp_path):
-    order = paid_order(db)
+    order = paid_order(db, status="paid")
     reader = store.connect(tmp_path / "data" / "compass.db")
     seen = []
 
@@ -83,7 +78,7 @@ def test_progress_is_visible_to_other_connections_while_running(db, tmp_path):
 
 
 def test_progress_writes_are_throttled_but_phase_changes_always_land(db, monkeypatch):
-    order = paid_order(db)
+    order = paid_order(db, status="paid")
     lifecycle.transition(db, order["id"], "processing")
     store.orders.take_lease(db, order["id"], "me", now=clock.now_iso(), expires_at="9999")
     writes = []
@@ -99,7 +94,7 @@ def test_progress_writes_are_throttled_but_phase_changes_always_land(db, monkeyp
 
 
 def test_engine_failure_fails_the_order_with_the_reason(db):
-    order = paid_order(db)
+    order = paid_order(db, status="paid")
     result = run(db, order["id"], FakeEngine(fail=EngineFailed("QA scored 5/10 three times")))
     failed = store.orders.get(db, order["id"])
     assert result == "failed"
@@ -112,7 +107,7 @@ def test_engine_failure_fails_the_order_with_the_reason(db):
 
 
 def test_unreachable_model_is_retried_while_retries_remain_then_fails(db):
-    order = paid_order(db)
+    order = paid_order(db, status="paid")
     down = EngineFailed("the model API did not answer", retryable=True)
     with pytest.raises(processing.RetryLater):
         run(db, order["id"], FakeEngine(fail=down), can_retry=True)
@@ -123,13 +118,13 @@ def test_unreachable_model_is_retried_while_retries_remain_then_fails(db):
 
 
 def test_a_bad_report_fails_at_once_even_with_retries_left(db):
-    order = paid_order(db)
+    order = paid_order(db, status="paid")
     assert run(db, order["id"], FakeEngine(fail=EngineFailed("QA 4/10")), can_retry=True) == \
         "failed"
 
 
 def test_a_crash_releases_the_lease_so_a_retry_can_finish(db):
-    order = paid_order(db)
+    order = paid_order(db, status="paid")
     with pytest.raises(ZeroDivisionError):
         run(db, order["id"], FakeEngine(fail=ZeroDivisionError()))
     crashed = store.orders.get(db, order["id"])
@@ -138,7 +133,7 @@ def test_a_crash_releases_the_lease_so_a_retry_can_finish(db):
 
 
 def test_a_live_lease_keeps_other_workers_out_until_it_expires(db):
-    order = paid_order(db)
+    order = paid_order(db, status="paid")
     lifecycle.transition(db, order["id"], "processing")
     future = (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     store.orders.take_lease(db, order["id"], "other-worker", now=clock.now_iso(), expires_at=future)
@@ -151,7 +146,7 @@ def test_a_live_lease_keeps_other_workers_out_until_it_expires(db):
 
 
 def test_two_workers_racing_on_one_order_run_it_once(db, tmp_path):
-    order = paid_order(db)
+    order = paid_order(db, status="paid")
     engine = FakeEngine(step=0.02)
     path = tmp_path / "data" / "compass.db"
 
@@ -176,7 +171,7 @@ def test_orders_that_are_not_paid_are_not_run(db):
 
 def test_estimates_use_measured_durations_once_there_are_any(db, monkeypatch):
     monkeypatch.setattr(progress, "_RECHECK_SECONDS", 0)  # no waiting out the 1 s cache
-    order = paid_order(db)
+    order = paid_order(db, status="paid")
     now = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
     default = progress.estimated_completion(db, store.orders.get(db, order["id"]), now)
     assert default == "2026-03-01T12:04:10Z"  # the tier defaults: 250 s for standard
@@ -190,7 +185,7 @@ def test_estimates_use_measured_durations_once_there_are_any(db, monkeypatch):
     running = progress.estimated_completion(db, store.orders.get(db, order["id"]), now)
     assert running == "2026-03-01T12:00:36Z"
     # Another tier without measurements borrows these rather than the constants.
-    premium = paid_order(db, "premium")
+    premium = paid_order(db, tier="premium", status="paid")
     assert progress.estimated_completion(db, store.orders.get(db, premium["id"]), now) == \
         "2026-03-01T12:01:00Z"
 

@@ -7,68 +7,15 @@ was paid (so its Refund API will refund it).
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import re
-import secrets
 import time
 from email import message_from_bytes, policy
 from pathlib import Path
 
 from starlette.testclient import TestClient
 
-from compass import lifecycle, store
-from compass.intake import OrderInput
-from compass.tiers import get_tier
-from tests.fakes.web_app import VALID_ORDER, csrf_from
-
-SMALL_RESULT = {
-    "version": 1, "tier": "standard", "model": "offline", "offline": True,
-    "company": {"name": "Test Co", "industry": "Dental clinic", "size": "11–50 people"},
-    "workflows": [{"name": f"Workflow {i}", "domain": "operations", "rank": i,
-                   "description": "Does a thing.", "tools": ["Zapier"]} for i in (1, 2, 3)],
-    "proposal": {"executive_summary": "Summary."}, "qa": {"score": 8}, "consensus": {},
-}
-
-
-def _iso(moment: dt.datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def paid_order(db, *, email: str = "dana@brightsmile.example", tier: str = "standard",
-               status: str = "completed", paid_days_ago: float = 0.0,
-               result: dict | None = None, fake_stripe=None, **answers: str) -> dict:
-    """An order of `email` taken to `status` (paid, processing, completed or failed)."""
-    order_input = OrderInput.model_validate(VALID_ORDER | {"email": email} | answers)
-    order = lifecycle.create_order(db, order_input, get_tier(tier))
-    provider = "stripe" if fake_stripe is not None else "dev"
-    session_id = f"cs_test_{secrets.token_hex(12)}"
-    intent = f"pi_{secrets.token_hex(12)}" if fake_stripe else f"pi_dev_{secrets.token_hex(9)}"
-    paid_at = _iso(dt.datetime.now(dt.UTC) - dt.timedelta(days=paid_days_ago))
-    with store.transaction(db):
-        payment_id = store.payments.insert(
-            db, order_id=order["id"], provider=provider, checkout_session_id=session_id,
-            checkout_url="https://checkout.example/" + session_id,
-            amount_cents=order["amount_cents"], currency="usd", expires_at=None)
-        store.payments.update(db, payment_id, status="succeeded", payment_intent_id=intent)
-        lifecycle.transition(db, order["id"], "paid", fields={"paid_at": paid_at})
-        if status in ("processing", "completed", "failed"):
-            lifecycle.transition(db, order["id"], "processing")
-        if status == "completed":
-            lifecycle.transition(db, order["id"], "completed", fields={
-                "result_json": json.dumps(result or SMALL_RESULT), "progress_percent": 100})
-        elif status == "failed":
-            lifecycle.transition(db, order["id"], "failed", fields={
-                "failure_reason": "the report scored 5/10 in quality review"})
-    if fake_stripe is not None:
-        fake_stripe.sessions[session_id] = {
-            "id": session_id, "object": "checkout.session", "status": "complete",
-            "payment_status": "paid", "payment_intent": intent,
-            "amount_total": order["amount_cents"], "currency": "usd",
-            "client_reference_id": order["public_id"], "metadata": {}}
-    found = store.orders.get(db, order["id"])
-    assert found is not None
-    return found
+from compass import store
+from tests.fakes.web_app import csrf_from
 
 
 def outbox_links(data_dir: Path, path_prefix: str = "/login/") -> list[str]:
