@@ -163,6 +163,11 @@ def attention_lines(db: sqlite_utils.Database) -> list[str]:
               f"{r['refund_status'] or 'not recorded'}"
               + (f" ({r['refund_error'][:120]})" if r["refund_error"] else "")
               for r in store.insights.duplicate_payments(db, since=since)]
+    lines += [f"order {r['order_number']} was paid after its checkout expired: "
+              + ("revived and delivered as usual" if r["outcome"] == "revived" else
+                 "its answers were erased, so it cannot run: refund it")
+              + f" ({r['at'][:16]}, now {r['status']})"
+              for r in store.insights.paid_after_expiry(db, since=since)]
     lines += [f"email {r['kind']} for {r['order_number'] or r['to_address']} "
               + ("failed" if r["status"] == "failed" else "late")
               + f" after {r['attempts']} attempt(s)"

@@ -44,7 +44,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "failed": frozenset({"refunded"}),
     "completed": frozenset({"refunded"}),
     "refunded": frozenset(),
-    "expired": frozenset(),
+    # Paid after it expired: revived and delivered (compass.payments).
+    "expired": frozenset({"paid"}),
 }
 ACTIVE: frozenset[str] = frozenset({"payment_pending", "paid", "processing"})
 FINAL: frozenset[str] = frozenset({"completed", "failed", "refunded", "expired"})

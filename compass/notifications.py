@@ -101,6 +101,8 @@ def on_order_transition(db: sqlite_utils.Database, order: dict, from_status: str
     if kind is None:
         return
     context: dict = {}
+    if kind == "payment_confirmation" and from_status == "expired":
+        context["after_expiry"] = True
     if kind == "refund_processed":
         event = store.orders.latest_event(db, order["id"])
         reason = (event or {}).get("reason") or ""

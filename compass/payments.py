@@ -525,12 +525,15 @@ def _fulfil_in_transaction(db: sqlite_utils.Database, session: dict) -> tuple[st
         assert payment is not None
     if payment["status"] in ("succeeded", "refunded"):
         return "already_fulfilled", None
-    if order["status"] == "expired":
+    late = order["status"] == "expired"
+    if late and _erased(order):
+        # Its answers are gone (the customer deleted their account): nothing to run.
         store.payments.update(db, payment["id"], status="succeeded",
                              payment_intent_id=_intent_id(session))
-        log.error("order %s was paid after it expired; needs a person", order["order_number"])
-        return "paid_after_expiry", None
-    if order["status"] != "payment_pending":
+        log.error("order %s was paid after it expired, but its answers were erased; "
+                  "needs a person (refund)", order["order_number"])
+        return "paid_after_expiry_needs_a_person", None
+    if order["status"] not in ("payment_pending", "expired"):
         return _duplicate_payment(db, order, payment, session), None
     amount, currency = session.get("amount_total"), (session.get("currency") or "").lower()
     # A discount lowers amount_total by total_details.amount_discount
@@ -554,11 +557,25 @@ def _fulfil_in_transaction(db: sqlite_utils.Database, session: dict) -> tuple[st
     if not own_discount and discount:
         store.referrals.set_order_discount(db, order["id"], discount_cents=discount,
                                            discount_json=None)
-    paid = lifecycle.transition(db, order["id"], "paid",
-                                reason=f"checkout session {session['id']} paid")
+    # Paid after the order expired (a checkout completed as it timed out, a slow payment
+    # method): the customer meant to buy and the money is ours, so the order is revived
+    # and delivered rather than refunded; see docs/orders-and-payments.md.
+    paid = lifecycle.transition(
+        db, order["id"], "paid",
+        reason=(f"checkout session {session['id']} paid after the order had expired: revived"
+                if late else f"checkout session {session['id']} paid"))
+    if late:
+        log.warning("order %s was paid after it expired: revived", order["order_number"])
     # In the outbox with the payment: a crash right after the commit delays it by seconds.
     queue.after_commit(db, "process_order", paid["id"], paid["tier"])
-    return "fulfilled", paid
+    return ("paid_after_expiry_revived" if late else "fulfilled"), paid
+
+
+def _erased(order: dict) -> bool:
+    try:
+        return "erased_at" in json.loads(order.get("input_json") or "{}")
+    except ValueError:
+        return True
 
 
 def _duplicate_payment(db: sqlite_utils.Database, order: dict, payment: dict,

@@ -36,7 +36,7 @@ def test_the_whole_happy_path_is_logged(db):
 
 @pytest.mark.parametrize("path", [
     ["completed"], ["processing"], ["paid", "completed"], ["paid", "expired"],
-    ["expired", "paid"], ["paid", "processing", "failed", "completed"], ["refunded"],
+    ["expired", "processing"], ["paid", "processing", "failed", "completed"], ["refunded"],
 ])
 def test_illegal_transitions_raise_and_change_nothing(db, path):
     order = new_order(db)
@@ -51,15 +51,16 @@ def test_illegal_transitions_raise_and_change_nothing(db, path):
     assert len(store.orders.events(db, order["id"])) == events
 
 
-def test_failed_can_be_refunded_and_expired_is_final(db):
+def test_failed_can_be_refunded_and_expired_only_revives_when_paid(db):
     order = new_order(db)
     for status in ("paid", "processing", "failed", "refunded"):
         lifecycle.transition(db, order["id"], status)
     other = new_order(db)
     lifecycle.transition(db, other["id"], "expired")
-    for status in ("paid", "processing", "refunded"):
+    for status in ("processing", "refunded", "completed"):
         with pytest.raises(lifecycle.IllegalTransition):
             lifecycle.transition(db, other["id"], status)
+    lifecycle.transition(db, other["id"], "paid")  # paid after expiry: revived
 
 
 def test_transition_hooks_run_in_the_same_transaction(db):

@@ -161,10 +161,48 @@ def test_expired_session_expires_the_unpaid_order(shop):
     order = order_of(db)
     assert response.json()["outcome"] == "order_expired"
     assert order["status"] == "expired"
-    # A completion arriving after expiry (out of order) is recorded, not applied.
+    assert queue.jobs == []
+
+
+def test_paid_after_expiry_revives_the_order_and_says_so(shop):
+    from compass import insights
+
+    client, queue, db, session = shop
+    send(client, payments.build_event("checkout.session.expired",
+                                      session | {"status": "expired"}))
+    # The customer paid as the checkout timed out: they get what they paid for.
     late = send(client, payments.build_event("checkout.session.completed", paid(session)))
-    assert late.json()["outcome"] == "paid_after_expiry"
+    assert late.json()["outcome"] == "paid_after_expiry_revived"
+    order = order_of(db)
+    assert order["status"] == "paid" and queue.jobs == [(order["id"], "standard")]
+    [event] = [e for e in store.orders.events(db, order["id"]) if e["from_status"] == "expired"]
+    assert event["to_status"] == "paid" and "revived" in event["reason"]
+    assert next(db.query("SELECT status FROM payments"))["status"] == "succeeded"
+    # The customer is told the truth (paid; the order goes ahead), not "nothing was charged".
+    receipt = store.emails.for_order_kind(db, order["id"], "payment_confirmation")
+    assert json.loads(receipt["context_json"]) == {"after_expiry": True}
+    assert client.get(f"/api/orders/{order['public_id']}/status").json()["status"] == "paid"
+    # ... and the operator sees it.
+    [line] = [x for x in insights.attention_lines(db) if "after its checkout expired" in x]
+    assert order["order_number"] in line and "revived" in line
+    # A redelivery changes nothing.
+    again = send(client, payments.build_event("checkout.session.completed", paid(session)))
+    assert again.json()["outcome"] == "already_fulfilled" and len(queue.jobs) == 1
+
+
+def test_paid_after_expiry_with_erased_answers_is_shown_to_a_person(shop):
+    from compass import insights
+
+    client, queue, db, session = shop
+    send(client, payments.build_event("checkout.session.expired",
+                                      session | {"status": "expired"}))
+    db.execute("UPDATE orders SET input_json = ?",
+               [json.dumps({"company_name": "Deleted customer", "erased_at": "2026-01-01"})])
+    late = send(client, payments.build_event("checkout.session.completed", paid(session)))
+    assert late.json()["outcome"] == "paid_after_expiry_needs_a_person"
     assert order_of(db)["status"] == "expired" and queue.jobs == []
+    [line] = [x for x in insights.attention_lines(db) if "after its checkout expired" in x]
+    assert "refund it" in line
 
 
 def test_charge_refunded_refunds_a_completed_order(shop):

@@ -89,6 +89,20 @@ def duplicate_payments(db: sqlite_utils.Database, *, since: str) -> list[dict]:
                          " OR coalesce(refund_status, '') != 'succeeded'", [since])
 
 
+def paid_after_expiry(db: sqlite_utils.Database, *, since: str) -> list[dict]:
+    """Orders paid after they had expired: revived since `since`, or still expired with a
+    succeeded payment (nothing to run: a person refunds)."""
+    return fetch_all(
+        db,
+        "SELECT o.order_number, o.status, e.created_at AS at, 'revived' AS outcome"
+        " FROM order_events e JOIN orders o ON o.id = e.order_id"
+        " WHERE e.from_status = 'expired' AND e.to_status = 'paid' AND e.created_at >= ?"
+        " UNION ALL"
+        " SELECT o.order_number, o.status, p.updated_at AS at, 'needs a person' AS outcome"
+        " FROM orders o JOIN payments p ON p.order_id = o.id"
+        " WHERE o.status = 'expired' AND p.status = 'succeeded' ORDER BY at", [since])
+
+
 def emails_needing_attention(db: sqlite_utils.Database) -> list[dict]:
     return fetch_all(db, "SELECT * FROM emails_needing_attention", [])
 
