@@ -219,8 +219,9 @@ def _report_ready(db: sqlite_utils.Database, order: dict, settings: Settings,
         workflow_count=report.workflow_count, domains_count=len(report.domains),
         quality_score=report.quality.score,
         confidence_percent=report.consensus.confidence_percent, offline=report.offline,
-        top_workflows=[{"name": w.name, "description": w.description}
-                       for w in report.workflows[:3]],
+        top_workflows=[{"name": w.name, "description": w.description,
+                        "exploratory": w.exploratory} for w in report.workflows[:3]],
+        consensus_line=report.consensus.summary_line,
         pdf_filename=report.pdf_filename, pdf_attached=False,
         readiness=(f"{report.scorecard.overall:.1f} of 5 ({report.scorecard.level})"
                    if report.scorecard else ""),

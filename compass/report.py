@@ -60,6 +60,8 @@ class Workflow:
     vendor_question: str = ""
     money: WorkflowMoney | None = None
     weeks: int | None = None
+    # Proposed by fewer analysts than had to agree: shown as an idea to explore.
+    exploratory: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,9 @@ class Consensus:
     confidence_percent: int
     confidence_label: str
     explanation: str
+    selected: int = 0
+    selected_agreed: int = 0
+    summary_line: str = ""
 
 
 @dataclass(frozen=True)
@@ -205,11 +210,14 @@ def build_report(order: dict, result: dict, *, base_url: str) -> Report:
     base = base_url.rstrip("/")
     public_id = order["public_id"]
     company = _mapping(result.get("company"))
-    consensus = _consensus(result.get("consensus") or {})
+    raw_consensus = result.get("consensus") or {}
     ordered = sorted(raw_workflows, key=lambda w: _int(w.get("rank"), 10_000))
     stage_of = _stage_names(result.get("roadmap") or {})
-    workflows = [_workflow(item, rank, consensus.samples, stage_of)
+    min_votes = _int(raw_consensus.get("min_votes"), 3)
+    workflows = [_workflow(item, rank, _int(raw_consensus.get("samples"), 5) or 5, stage_of,
+                           min_votes)
                  for rank, item in enumerate(ordered, start=1)]
+    consensus = _consensus(raw_consensus, workflows)
     answers = _mapping(result.get("answers"))
     money = money_math.compute([{**item, "rank": rank} for rank, item in
                                 enumerate(ordered, start=1)], answers,
@@ -307,7 +315,8 @@ def _size_key(result: dict, order: dict) -> str:
     return next((k for k, v in COMPANY_SIZES.items() if v == label), "")
 
 
-def _workflow(item: dict, rank: int, samples: int, stage_of: dict[str, str]) -> Workflow:
+def _workflow(item: dict, rank: int, samples: int, stage_of: dict[str, str],
+              min_votes: int = 3) -> Workflow:
     name = _text(item.get("name"))
     ttv = _text(item.get("time_to_value"))
     if not ttv and _int(item.get("time_to_value_weeks")):
@@ -334,6 +343,8 @@ def _workflow(item: dict, rank: int, samples: int, stage_of: dict[str, str]) -> 
         roi_assumptions=_texts(item.get("roi_assumptions")),
         impact=impact if isinstance(impact, int) and 1 <= impact <= 5 else None,
         votes=votes if isinstance(votes, int) and votes >= 0 else None,
+        exploratory=(not item["agreed"]) if isinstance(item.get("agreed"), bool) else (
+            isinstance(votes, int) and votes < min_votes),
         samples=samples,
         perspectives=_texts(item.get("perspectives")),
         also_called=_texts(item.get("also_called")),
@@ -369,7 +380,7 @@ def _stages(roadmap: dict, workflows: list[Workflow]) -> list[Stage]:
     return stages
 
 
-def _consensus(raw: dict) -> Consensus:
+def _consensus(raw: dict, workflows: list[Workflow] | None = None) -> Consensus:
     samples = _int(raw.get("samples"), 5) or 5
     min_votes = _int(raw.get("min_votes"), 3)
     agreed = _int(raw.get("agreed"))
@@ -377,38 +388,46 @@ def _consensus(raw: dict) -> Consensus:
     confidence = max(0, min(100, _int(raw.get("confidence_percent"))))
     method = _text(raw.get("method")) or "consensus"
     had = bool(raw.get("had_consensus", method == "consensus"))
-    if confidence >= 80:
+    shown = workflows or []
+    selected = len(shown) or _int(raw.get("selected"))
+    # Counted from the workflows themselves, so the summary never says more than they do.
+    selected_agreed = (sum(not w.exploratory for w in shown) if shown
+                       else _int(raw.get("selected_agreed"), selected))
+    exploratory = selected - selected_agreed
+    if confidence >= 80 and not exploratory:
         label = "High"
     elif confidence >= 55:
         label = "Moderate"
     else:
         label = "Low"
+    agreed_part = (f"{selected_agreed} of the {selected} workflows in this report were "
+                   f"proposed independently by at least {min_votes} of the {samples} "
+                   f"analysts")
+    if exploratory:
+        agreed_part += (f"; the other {exploratory} {'is' if exploratory == 1 else 'are'} "
+                        f"exploratory: proposed by fewer analysts, worth testing before you "
+                        f"commit to {'it' if exploratory == 1 else 'them'}")
+    summary_line = f"{agreed_part}."
     if had:
         explanation = (
             f"{samples} analysts, each looking at your business from a different angle, "
-            f"proposed {candidates} workflows between them. {agreed} were proposed "
-            f"independently by at least {min_votes} of the {samples}; the workflows in this "
-            f"report were chosen from those. Our confidence of {confidence}% reflects how "
-            f"strongly the analysts agreed on them.")
+            f"proposed {candidates} workflows between them; {agreed} were proposed "
+            f"independently by at least {min_votes} of the {samples}. {summary_line} "
+            f"Our confidence of {confidence}% reflects how strongly the analysts agreed on "
+            f"the workflows in this report.")
     else:
         explanation = (
             f"The {samples} analysts proposed {candidates} workflows between them but fewer "
             f"than we need were proposed by at least {min_votes} of them, so we ranked the "
             f"candidates by how feasible they are and how closely they match what you told "
-            f"us. Our confidence of {confidence}% is lower for that reason: treat the later "
-            f"workflows as options to explore rather than firm recommendations.")
-    asked = _int(raw.get("analysts_asked"), samples)
-    if asked > samples:
-        # Some analyses failed and the vote ran on the others (the engine's quorum is 3).
-        explanation = (f"We asked {asked} analysts; {samples} answered, and the vote ran on "
-                       f"their work. " + explanation)
-    label = METHOD_LABELS.get(method, method.capitalize())
-    if method == "consensus" and samples != 5:
-        label = f"Consensus of {NUMBER_WORDS.get(samples, str(samples))} analysts"
-    return Consensus(method=method, method_label=label,
+            f"us. {summary_line} Our confidence of {confidence}% is lower for that reason: "
+            f"treat the exploratory workflows as options to explore rather than firm "
+            f"recommendations.")
+    return Consensus(method=method, method_label=METHOD_LABELS.get(method, method.capitalize()),
                      had_consensus=had, samples=samples, min_votes=min_votes, agreed=agreed,
                      candidates=candidates, confidence_percent=confidence,
-                     confidence_label=label, explanation=explanation)
+                     confidence_label=label, explanation=explanation, selected=selected,
+                     selected_agreed=selected_agreed, summary_line=summary_line)
 
 
 def _quality(raw: dict) -> Quality:
@@ -438,7 +457,11 @@ def _methodology(consensus: Consensus, tier_label: str, offline: bool) -> list[s
         "exact wording.",
         f"From the agreed workflows we selected the {tier_label} tier's number, spread across "
         "at least three business functions, favouring what fits your description, what is "
-        "feasible for a business like yours and what moves a measurable number.",
+        "feasible for a business like yours and what moves a measurable number; two "
+        "workflows that solve the same problem are never both chosen."
+        + (f" Too few were agreed, so {consensus.selected - consensus.selected_agreed} "
+           "exploratory workflow(s) proposed by fewer analysts fill the remaining places and "
+           "are labelled as such." if consensus.selected > consensus.selected_agreed else ""),
         "A roadmap grouped them into stages, the proposal was written, and a separate review "
         "checked it before release; a draft that scores below the pass mark is revised.",
     ]

@@ -59,19 +59,23 @@ def test_fewer_candidates_than_the_tier_returns_them_all():
 
 
 def test_at_least_three_domains_even_when_one_domain_scores_highest():
-    operations = [cluster(f"Operations workflow {n}", "operations", impact=5 - n // 2, votes=5)
-                  for n in range(6)]
+    # Six different operations ideas (distinct problems, so none is refused as a duplicate).
+    names = ["Stock reorder alerts", "Staff rota planning", "Delivery route planning",
+             "Equipment maintenance log", "Cleaning checklist", "Shift handover notes"]
+    operations = [cluster(name, "operations", impact=5 - n // 2, votes=5)
+                  for n, name in enumerate(names)]
     finance = cluster("Month-end close checklist", "finance", impact=2, votes=1)
     marketing = cluster("Review requests", "marketing", impact=1, votes=1)
-    weaker = cluster("Operations workflow weak", "operations", impact=1, votes=2)
+    weaker = cluster("Parking permit allocation", "operations", impact=1, votes=2)
     selections = select([*operations, weaker, finance, marketing], TIERS["standard"], "", [])
     domains = [s.workflow["domain"] for s in selections]
     assert len(set(domains)) >= 3
     assert {finance.representative["name"], marketing.representative["name"]} <= {
         s.workflow["name"] for s in selections}
     # The weakest operations picks made way; the strongest three stayed.
-    assert [s.workflow["name"] for s in selections if s.workflow["domain"] == "operations"] == [
-        "Operations workflow 0", "Operations workflow 1", "Operations workflow 2"]
+    assert sorted(s.workflow["name"] for s in selections
+                  if s.workflow["domain"] == "operations") == [
+        "Delivery route planning", "Staff rota planning", "Stock reorder alerts"]
     assert any("functional area" in reason for s in selections for reason in s.reasons)
     # Without the rule, the top five would all be operations.
     plain = select([*operations, weaker, finance, marketing], TIERS["standard"], "", [],
@@ -167,3 +171,102 @@ def test_a_second_opinion_puts_the_customers_request_before_simplicity():
     assert "Custom ERP integration" not in names  # never two levels above the tier
     relaxed = next(s for s in focused if s.relaxed)
     assert "addresses what the customer asked for" in relaxed.reasons[-1]
+
+
+def idea(name: str, domain: str, description: str | tuple[str, ...], problem: str,
+         tools: list[str], votes: int = 4, impact: int = 4,
+         also: tuple[str, ...] = ()) -> Cluster:
+    """A cluster as the voter makes one: the analysts' several phrasings of one idea."""
+    names = [name, *also]
+    texts = description if isinstance(description, tuple) else (description,)
+    return Cluster([Candidate(
+        {"name": names[i % len(names)], "domain": domain,
+         "description": texts[i % len(texts)],
+         "problem_solved": problem, "tools": tools, "feasibility": "simple", "impact": impact,
+         "metric": "hours saved", "time_to_value_weeks": 4}, i, PERSPECTIVES[i])
+        for i in range(votes)])
+
+
+def saas_pool() -> list[Cluster]:
+    """One support idea the voter kept apart as two clusters (as it did in a real B2B SaaS
+    report: website FAQ chatbot and ticket deflection), and distinct ideas."""
+    return [
+        idea("Website FAQ chatbot", "customer_service",
+             ("Adds a chat assistant to the website that answers common questions from the "
+              "business's own FAQs and pages and hands over to staff when unsure.",
+              "Answers routine customer questions around the clock with an AI chatbot "
+              "grounded in the website content."),
+             "Staff answer the same questions over and over.",
+             ["Intercom", "Tidio"], votes=5, impact=5,
+             also=("AI assistant for common customer questions", "24/7 answer bot")),
+        idea("Ticket deflection with AI", "customer_service",
+             ("Deflects common support tickets with an AI agent grounded in documentation.",
+              "Answers product questions in chat from the help centre and docs, hands "
+              "unresolved conversations to the team with a summary."),
+             "Support volume grows as customers ask the same questions over and over.",
+             ["Intercom", "Zendesk"], votes=4, impact=5,
+             also=("AI support agent for product questions", "Help-centre answer bot")),
+        idea("Failed card payment recovery", "finance",
+             "Retries failed subscription card payments and emails a card update link.",
+             "Failed payments quietly cancel paying customers.", ["Stripe Billing"]),
+        idea("Security questionnaire drafting", "compliance",
+             "Drafts answers to customer security questionnaires from approved policies.",
+             "Security reviews slow down larger deals.", ["Vanta"]),
+        idea("Trial-to-paid lead alerts", "sales",
+             "Flags trial accounts whose product usage shows buying intent.",
+             "Sales time goes on the wrong trials.", ["HubSpot", "Segment"], votes=3),
+        idea("Release notes drafting", "marketing",
+             "Writes customer-facing release notes from merged pull requests.",
+             "Customers do not hear about new features.", ["GitHub"], votes=3, impact=3),
+        # The rest of a real candidate list: one- and two-vote ideas, none chosen here.
+        *(idea(name, domain, f"{name}, without the manual steps.", problem, [tool], votes=1,
+               impact=2)
+          for name, domain, problem, tool in [
+              ("Bug report triage", "it_data", "Engineers sort duplicate bug reports.",
+               "Linear"),
+              ("Churn risk alerts from usage", "sales", "Churn is noticed too late.",
+               "ChurnZero"),
+              ("Onboarding emails triggered by usage", "marketing",
+               "Sign-ups never reach the product's value.", "Customer.io"),
+              ("Sales call summaries into the CRM", "sales", "Call notes are lost.", "Gong"),
+              ("Invoice data capture", "finance", "Supplier bills are typed by hand.", "Dext"),
+              ("Meeting notes and actions", "operations", "Decisions are forgotten.",
+               "Otter.ai"),
+              ("Incident status page updates", "it_data", "Customers hear about outages late.",
+               "Statuspage"),
+              ("Code review assistant", "it_data", "Pull requests wait for review.",
+               "GitHub Copilot"),
+              ("Employee onboarding checklist", "hr", "New hires wait for accounts.",
+               "BambooHR"),
+              ("Social post drafting", "marketing", "Social channels go quiet.", "Buffer"),
+          ]),
+    ]
+
+
+@pytest.mark.parametrize("focus", [False, True])
+def test_never_two_workflows_that_solve_the_same_problem(focus):
+    clusters = saas_pool()
+    chosen = select(clusters, TIERS["standard"], "Support tickets keep growing.", ["support"],
+                    focus_on_relevance=focus)
+    names = [s.workflow["name"] for s in chosen]
+    support = {"Website FAQ chatbot", "Ticket deflection with AI"}
+    assert len(set(names) & support) == 1
+    # The slots went to the next best distinct ideas, so the tier still gets five.
+    assert len(chosen) == 5
+    winner = next(s for s in chosen if s.workflow["name"] in support)
+    assert {c.representative["name"] for c in winner.duplicates} == support - {
+        winner.workflow["name"]}
+
+
+def test_related_but_different_problems_are_both_kept():
+    reminders = idea("Appointment reminder texts", "customer_service",
+                     "Texts patients 48 hours before their appointment to confirm.",
+                     "Missed appointments leave gaps in the diary.", ["Twilio"])
+    chasing = idea("Overdue invoice reminders", "finance",
+                   "Emails customers whose invoices are past due, with a payment link.",
+                   "Invoices are paid late because nobody chases them.", ["Xero"])
+    triage = idea("Inbox triage", "operations",
+                  "Labels incoming email by topic and routes it to the right person.",
+                  "Urgent emails sit unseen in the shared inbox.", ["Gmail"])
+    chosen = select([reminders, chasing, triage], TIERS["starter"], "", [])
+    assert len(chosen) == 3 and not any(s.duplicates for s in chosen)

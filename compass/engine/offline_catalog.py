@@ -1930,3 +1930,14 @@ FAMILIES: tuple[Family, ...] = (
         ),
     ),
 )
+
+# Concepts that solve one problem in different words (a website FAQ bot and ticket
+# deflection both answer the questions customers keep asking). The offline analysts propose
+# them as separate ideas, as real ones do; no report should present both. Used by tests as
+# ground truth, never by the engine.
+SAME_PROBLEM_GROUPS: tuple[frozenset[str], ...] = (
+    frozenset({"gen_faq_bot", "sw_support"}),
+    frozenset({"gen_faq_bot", "rt_support"}),
+    frozenset({"gen_invoice_chasing", "sw_dunning"}),
+    frozenset({"gen_missed_calls", "hc_phone"}),
+)

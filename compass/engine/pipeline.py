@@ -365,8 +365,14 @@ def _report(workflows: list[dict], roadmap: Roadmap, proposal: Proposal) -> dict
 
 def _consensus_summary(consensus: Consensus, selections: list[Selection]) -> dict:
     method = "consensus" if consensus.had_consensus else "fallback"
+    agreed_selected = sum(s.cluster.votes >= consensus.min_votes for s in selections)
     if consensus.had_consensus:
-        confidence = round(75 + 25 * consensus.strength)
+        # Over what the report presents, not over every agreed idea: an exploratory pick
+        # (fewer than min_votes analysts) counts for far less than an agreed one.
+        samples = max(1, consensus.samples)
+        confidence = round(100 * statistics.fmean(
+            (0.75 if s.cluster.votes >= consensus.min_votes else 0.3)
+            + 0.25 * min(1.0, s.cluster.votes / samples) for s in selections))
     else:
         confidence = round(60 + 25 * statistics.fmean(s.score for s in selections))
     return {
@@ -377,6 +383,10 @@ def _consensus_summary(consensus: Consensus, selections: list[Selection]) -> dic
         "analysts_asked": len(prompts.PERSPECTIVES),
         "min_votes": consensus.min_votes,
         "agreed": len(consensus.agreed),
+        # Of the workflows in the report: how many the analysts agreed on; the rest are
+        # exploratory and labelled so everywhere.
+        "selected": len(selections),
+        "selected_agreed": agreed_selected,
         "candidates": len(consensus.clusters),
         "strength": round(consensus.strength, 3),
         "confidence_percent": max(0, min(100, confidence)),
@@ -389,6 +399,7 @@ def _consensus_summary(consensus: Consensus, selections: list[Selection]) -> dic
 def _considered(consensus: Consensus, selections: list[Selection], tier: Tier) -> list[dict]:
     """Every candidate the analysts proposed, with its votes and, if left out, why."""
     chosen = {id(s.cluster) for s in selections}
+    twin_of = {id(c): s.workflow["name"] for s in selections for c in s.duplicates}
     covered: dict[str, list[str]] = {}
     for s in selections:
         covered.setdefault(s.domain, []).append(s.workflow["name"])
@@ -399,6 +410,9 @@ def _considered(consensus: Consensus, selections: list[Selection], tier: Tier) -
         domain = str(idea.get("domain"))
         if id(cluster) in chosen:
             reason = ""
+        elif id(cluster) in twin_of:
+            reason = (f"Solves the same problem as “{twin_of[id(cluster)]}”, which was chosen; "
+                      "the slot went to a different idea.")
         elif consensus.had_consensus and cluster.votes < consensus.min_votes:
             reason = (f"Proposed by {cluster.votes} of {consensus.samples} analysts; "
                       f"{consensus.min_votes} had to agree.")
@@ -442,6 +456,7 @@ def _result(run: Run, order_input: OrderInput, brief: Brief, research: Research,
             {**workflow, **plans[workflow["name"]],
              "domain_label": DOMAIN_LABELS[workflow["domain"]], "rank": rank,
              "votes": selection.cluster.votes, "perspectives": selection.cluster.perspectives,
+             "agreed": selection.cluster.votes >= consensus.min_votes,
              "also_called": [n for n in selection.cluster.names if n != workflow["name"]][:4],
              "relevance": round(selection.relevance, 3), "selection_score":
              round(selection.score, 3), "selection_reasons": selection.reasons}

@@ -4,6 +4,8 @@ Each cluster's representative is scored on four things: how many analysts propos
 how closely it matches the customer's own words, its impact, and how well its
 feasibility fits the tier. The top `tier.workflow_count` are taken, limited to what the
 tier's customer can build, then swapped until at least three functional domains appear.
+Two workflows that solve the same problem (a website FAQ chatbot and ticket deflection)
+are never both chosen: the weaker one gives its slot to the next best distinct idea.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 
 from compass.engine.models import DOMAIN_LABELS
 from compass.engine.prompts import PERSPECTIVE_LABELS
-from compass.engine.voter import Cluster, concepts
+from compass.engine.voter import Cluster, PairScorer, concepts
 from compass.tiers import FEASIBILITY_RANK, Tier
 
 # Score weights (they sum to 1, so a score is 0..1).
@@ -35,6 +37,12 @@ FALLBACK_VOTES_WEIGHT = 0.10
 NAME_BOOST = 2.0  # a concept in the workflow's name says more than one in its description
 MATCHED_SHOWN = 4
 MATCH_REASON_FROM = 0.1  # below this relevance, what matched is incidental ("hours")
+# Same problem: the closest two phrasings (name and description), then what problem they
+# say they solve and which tools they use, both weighted by rarity among the candidates.
+SAME_NAME_WEIGHT = 0.6
+SAME_PROBLEM_WEIGHT = 0.25
+SAME_TOOLS_WEIGHT = 0.15
+SAME_PROBLEM = 0.5
 
 
 class _Relevance:
@@ -65,6 +73,56 @@ class _Relevance:
             return coverage, matched
         hits = [k for k, wanted in self.keywords.items() if wanted & weights.keys()]
         return 0.5 * coverage + 0.5 * len(hits) / len(self.keywords), hits or matched
+
+
+def _rarity(bags: Sequence[set[str]]) -> dict[str, float]:
+    """log(N/df): a term every candidate shares ("saves time", Zapier) weighs nothing."""
+    df = Counter(term for bag in bags for term in bag)
+    return {term: math.log((1 + len(bags)) / (1 + n)) for term, n in df.items()}
+
+
+class _SameProblem:
+    """0..1: how likely two clusters are one problem solved twice."""
+
+    def __init__(self, clusters: Sequence[Cluster]):
+        workflows = [m.workflow for c in clusters for m in c.members]
+        self.index = {id(w): n for n, w in enumerate(workflows)}
+        self.pair = PairScorer(workflows)
+        self.problem_idf = _rarity([set(self._problem(w)) for w in workflows])
+        self.tools_idf = _rarity([self._tools(c) for c in clusters])
+        self.cache: dict[tuple[int, int], float] = {}
+
+    @staticmethod
+    def _problem(workflow: dict) -> tuple[str, ...]:
+        return concepts(str(workflow.get("problem_solved", "")))
+
+    @staticmethod
+    def _tools(cluster: Cluster) -> set[str]:
+        return {str(t).lower() for m in cluster.members for t in m.workflow.get("tools", [])}
+
+    def _cosine(self, a: dict, b: dict) -> float:
+        va = {c: self.problem_idf.get(c, 0.0) for c in self._problem(a)}
+        vb = {c: self.problem_idf.get(c, 0.0) for c in self._problem(b)}
+        norms = math.sqrt(sum(v * v for v in va.values()) * sum(v * v for v in vb.values()))
+        return sum(v * vb.get(c, 0.0) for c, v in va.items()) / norms if norms else 0.0
+
+    def __call__(self, a: Cluster, b: Cluster) -> float:
+        key = (id(a), id(b)) if id(a) < id(b) else (id(b), id(a))
+        if key not in self.cache:
+            pairs = [(x.workflow, y.workflow) for x in a.members for y in b.members]
+            names = max(self.pair(self.index[id(x)], self.index[id(y)]) for x, y in pairs)
+            problem = max(self._cosine(x, y) for x, y in pairs)
+            ta, tb = self._tools(a), self._tools(b)
+            mass = sum(self.tools_idf.get(t, 0.0) for t in ta | tb)
+            tools = sum(self.tools_idf.get(t, 0.0) for t in ta & tb) / mass if mass else 0.0
+            self.cache[key] = (SAME_NAME_WEIGHT * names + SAME_PROBLEM_WEIGHT * problem
+                               + SAME_TOOLS_WEIGHT * tools)
+        return self.cache[key]
+
+
+def same_problem(a: Cluster, b: Cluster, among: Sequence[Cluster] = ()) -> bool:
+    """Whether two clusters solve the same problem (rarity taken from `among`)."""
+    return _SameProblem(list(among) or [a, b])(a, b) >= SAME_PROBLEM
 
 
 def relevance(workflow: dict, customer_text: str, keywords: list[str]) -> float:
@@ -110,6 +168,8 @@ class Selection:
     relevance: float
     reasons: list[str] = field(default_factory=list)
     relaxed: bool = False  # above the tier's usual feasibility, because too few fitted
+    # Clusters left out because they solve the same problem as this one.
+    duplicates: list[Cluster] = field(default_factory=list)
 
     @property
     def domain(self) -> str:
@@ -141,16 +201,36 @@ def _order(selection: Selection) -> tuple:
     return (selection.relaxed, -selection.score, _name(selection.cluster))
 
 
-def _diversify(chosen: list[Selection], pool: list[Selection], min_domains: int) -> None:
+def _distinct(pool: list[Selection], count: int, same: _SameProblem) -> list[Selection]:
+    """The best `count` of `pool` (already in order), skipping any that solves the same
+    problem as one already taken; the skipped one is recorded on the one that won."""
+    chosen: list[Selection] = []
+    for selection in pool:
+        if len(chosen) == count:
+            break
+        twin = next((c for c in chosen if same(c.cluster, selection.cluster) >= SAME_PROBLEM),
+                    None)
+        if twin is None:
+            chosen.append(selection)
+        elif selection.cluster not in twin.duplicates:
+            twin.duplicates.append(selection.cluster)
+    return chosen
+
+
+def _diversify(chosen: list[Selection], pool: list[Selection], min_domains: int,
+               same: _SameProblem | None = None) -> None:
     """Swap the weakest pick of a crowded domain for the best pick of a missing one."""
     while len({s.domain for s in chosen}) < min(min_domains, len(chosen)):
         present = Counter(s.domain for s in chosen)
-        newcomers = sorted((s for s in pool if s.domain not in present and s not in chosen),
-                           key=_order)
         crowded = [s for s in chosen if present[s.domain] > 1]
-        if not newcomers or not crowded:
+        out = max(crowded, key=_order) if crowded else None
+        newcomers = sorted(
+            (s for s in pool if s.domain not in present and s not in chosen
+             and not (same and any(same(c.cluster, s.cluster) >= SAME_PROBLEM
+                                   for c in chosen if c is not out))),
+            key=_order)
+        if not newcomers or out is None:
             return
-        out = max(crowded, key=_order)
         newcomer = newcomers[0]
         label = DOMAIN_LABELS.get(newcomer.domain, newcomer.domain)
         newcomer.reasons.append(f"Chosen to cover a further functional area ({label})")
@@ -177,7 +257,7 @@ def select(
     scored = [_score(c, tier, samples, score_relevance, weights) for c in clusters]
     limit = FEASIBILITY_RANK[tier.max_feasibility]
     if focus_on_relevance:
-        return _select_for_relevance(scored, tier, limit, min_domains)
+        return _select_for_relevance(scored, tier, limit, min_domains, _SameProblem(clusters))
     pool = [s for s in scored if _rank(s.workflow) <= limit]
     if len(pool) < tier.workflow_count:
         pool = [s for s in scored if _rank(s.workflow) <= limit + 1]
@@ -187,13 +267,14 @@ def select(
                     f"Above the {tier.label} tier's usual '{tier.max_feasibility}' builds: "
                     f"too few {tier.max_feasibility} workflows were proposed")
     pool.sort(key=_order)
-    chosen = pool[: tier.workflow_count]
-    _diversify(chosen, pool, min_domains)
+    same = _SameProblem(clusters)
+    chosen = _distinct(pool, tier.workflow_count, same)
+    _diversify(chosen, pool, min_domains, same)
     return sorted(chosen, key=_order)
 
 
 def _select_for_relevance(scored: list[Selection], tier: Tier, limit: int,
-                          min_domains: int) -> list[Selection]:
+                          min_domains: int, same: _SameProblem) -> list[Selection]:
     pool = [s for s in scored if _rank(s.workflow) <= limit + 1]
     for selection in pool:
         if selection.relaxed:
@@ -206,6 +287,6 @@ def _select_for_relevance(scored: list[Selection], tier: Tier, limit: int,
         return (-selection.score, _name(selection.cluster))
 
     pool.sort(key=order)
-    chosen = pool[: tier.workflow_count]
-    _diversify(chosen, pool, min_domains)
+    chosen = _distinct(pool, tier.workflow_count, same)
+    _diversify(chosen, pool, min_domains, same)
     return sorted(chosen, key=order)

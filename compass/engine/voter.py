@@ -64,7 +64,7 @@ email: email mail inbox mailbox message messaging communication comms
 sms: sms text texting whatsapp
 call: call phone telephone voicemail receptionist
 chatbot: chatbot bot chat live_chat virtual_assistant virtual_agent voice_agent concierge faq
-chatbot: self_service helpdesk_bot
+chatbot: self_service helpdesk_bot deflection deflect self_serve
 question: question enquiry inquiry query faq q_and_a
 request: request ask invite invitation solicit
 reply: reply respond response responder answer answering autoreply autoresponder
@@ -130,7 +130,7 @@ payroll: payroll salary wage pay_run
 timesheet: timesheet time_entry time_tracking time_capture billable_hour billable_time
 contract: contract agreement clause contract_review
 document: document documentation paperwork file filing pdf
-knowledge: knowledge knowledge_base kb handbook manual wiki intranet policy
+knowledge: knowledge knowledge_base kb handbook manual wiki intranet policy help_centre help_center
 sop: sop standard_operating_procedure work_instruction procedure process_documentation
 recruit: recruit recruiting recruitment hiring hire candidate applicant cv resume talent
 screen: screen screening shortlist shortlisting filter filtering vet vetting referencing
@@ -340,6 +340,17 @@ class _Scorer:
         text = dot / norms if norms else 0.0
         domain = 1.0 if a.domain == b.domain else 0.0
         return NAME_WEIGHT * name + TEXT_WEIGHT * text + DOMAIN_WEIGHT * domain
+
+
+class PairScorer:
+    """The voter's pair similarity over a fixed set of workflows, concepts weighted by
+    rarity among them (for callers outside the vote, such as the selector)."""
+
+    def __init__(self, workflows: Sequence[dict]):
+        self._scorer = _Scorer([_features(w) for w in workflows])
+
+    def __call__(self, i: int, j: int) -> float:
+        return self._scorer.score(i, j)
 
 
 def similarity(a: dict, b: dict) -> float:

@@ -1,0 +1,88 @@
+"""Generated reports (every example form, every tier, the offline model): no two
+workflows that solve the same problem, and a workflow fewer than three analysts proposed
+is exploratory everywhere: in the result, the report, its summary and its confidence."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from compass import store
+from compass.engine.offline import concept_of
+from compass.engine.offline_catalog import SAME_PROBLEM_GROUPS
+from compass.intake import OrderInput
+from compass.report import build_report
+from compass.templating import render
+from tests.test_engine import run
+
+EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.json"))
+TIERS = ("starter", "standard", "premium")
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory) -> dict[tuple[str, str], dict]:
+    out = {}
+    for path in EXAMPLES:
+        form = json.loads(path.read_text())
+        for tier in TIERS:
+            db = sqlite_utils.Database(tmp_path_factory.mktemp("db") / "t.db")
+            store.migrate(db)
+            out[(path.stem, tier)] = run(OrderInput.model_validate(form), tier, db=db)
+    return out
+
+
+def cases() -> list[tuple[str, str]]:
+    return [(path.stem, tier) for path in EXAMPLES for tier in TIERS]
+
+
+@pytest.mark.parametrize("name, tier", cases())
+def test_no_two_workflows_solve_the_same_problem(results, name, tier):
+    keys = [concept_of(w["name"]) for w in results[(name, tier)]["workflows"]]
+    assert None not in keys
+    assert len(keys) == len(set(keys)), keys
+    for a, b in itertools.combinations(keys, 2):
+        assert frozenset({a, b}) not in SAME_PROBLEM_GROUPS, (a, b)
+
+
+def test_a_displaced_duplicate_is_explained_in_the_considered_list(results):
+    # The B2B SaaS form: the analysts propose both a website FAQ chatbot and ticket
+    # deflection; one is chosen, the other is listed with the reason.
+    result = results[("saas-company", "premium")]
+    chosen = {concept_of(w["name"]) for w in result["workflows"]}
+    assert len(chosen & {"gen_faq_bot", "sw_support"}) == 1
+    twins = [row for row in result["considered"] if row["why_not"].startswith("Solves the same")]
+    assert twins and all(not row["selected"] for row in twins)
+
+
+@pytest.mark.parametrize("name, tier", cases())
+def test_two_vote_ideas_are_never_called_agreed(results, name, tier):
+    result = results[(name, tier)]
+    consensus = result["consensus"]
+    for workflow in result["workflows"]:
+        assert workflow["agreed"] == (workflow["votes"] >= consensus["min_votes"])
+    agreed = sum(w["agreed"] for w in result["workflows"])
+    assert consensus["selected_agreed"] == agreed
+    order = {"order_number": "ORD-2026-000001", "public_id": "p1", "tier": tier,
+             "completed_at": "2026-12-01T10:00:00Z"}
+    report = build_report(order, result, base_url="http://x")
+    exploratory = [w for w in report.workflows if w.exploratory]
+    assert [w.name for w in exploratory] == [
+        w["name"] for w in result["workflows"] if w["votes"] < consensus["min_votes"]]
+    line = report.consensus.summary_line
+    assert line.startswith(f"{agreed} of the {len(report.workflows)} workflows")
+    assert line in report.consensus.explanation
+    html = render("report/print.html", report=report)
+    assert line in html
+    assert html.count('class="tag-exploratory"') == 2 * len(exploratory)
+    if exploratory:
+        assert report.consensus.confidence_label != "High"
+        assert "exploratory" in line
+
+
+def test_some_generated_report_has_an_exploratory_workflow(results):
+    # Otherwise the test above proves nothing about labelling.
+    assert any(not w["agreed"] for r in results.values() for w in r["workflows"])
