@@ -405,8 +405,7 @@ def _consensus(raw: dict, workflows: list[Workflow] | None = None) -> Consensus:
                    f"analysts")
     if exploratory:
         agreed_part += (f"; the other {exploratory} {'is' if exploratory == 1 else 'are'} "
-                        f"exploratory: proposed by fewer analysts, worth testing before you "
-                        f"commit to {'it' if exploratory == 1 else 'them'}")
+                        "exploratory: proposed by fewer analysts, worth a small trial first")
     summary_line = f"{agreed_part}."
     if had:
         explanation = (
