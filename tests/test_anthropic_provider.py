@@ -222,7 +222,9 @@ def test_a_hanging_response_times_out_and_is_retried(server):
     response = asyncio.run(complete(server, timeout=0.5))
     assert response.text == OK_TEXT
     assert server.request_count == 2
-    assert 0.45 <= time.monotonic() - began < 3
+    # The hang lasts 10 s: well under that means the call gave up on it (a loose bound, so a
+    # loaded machine cannot fail it; request_count == 2 says the same without a clock).
+    assert 0.45 <= time.monotonic() - began < 8
 
 
 def test_a_stalled_stream_gives_up_after_the_retries(server):
@@ -234,7 +236,7 @@ def test_a_stalled_stream_gives_up_after_the_retries(server):
                              output_tokens_per_second=1e9, max_retries=1))
     assert caught.value.retryable is True
     assert server.request_count == 2
-    assert time.monotonic() - began < 3
+    assert time.monotonic() - began < 8  # the hang lasts 10 s: loose on purpose
 
 
 def test_backoff_grows_between_attempts(server):
