@@ -52,6 +52,8 @@ def routes(settings: Settings) -> list[Route | Mount]:
         Route("/privacy", pages.privacy),
         Route("/refund-policy", pages.refund_policy),
         Route("/healthz", pages.healthz),
+        Route("/robots.txt", pages.robots_txt),
+        Route("/favicon.ico", pages.favicon),
         Route("/readyz", ops.readyz),
         Route("/metrics", ops.metrics_endpoint),
         # The operator's pages: admins only, everyone else gets 404.

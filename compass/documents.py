@@ -108,7 +108,7 @@ def write_receipt_pdf(order: dict, payment: dict | None, customer: dict | None,
                       settings: Settings) -> Path:
     """Render and store the receipt from rows already read (safe to run in a thread)."""
     receipt = build_receipt(order, payment, customer, base_url=settings.BASE_URL,
-                            support_email=support_address(settings))
+                            support_email=support_address(settings), seller=settings.business)
     path = receipt_path(order, settings)
     files.write_atomically(path, _render(receipt_html(receipt), RECEIPT_RENDER_TIMEOUT).pdf)
     return path

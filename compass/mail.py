@@ -130,7 +130,8 @@ def compose(kind: str, *, to: str, context: dict, settings: Settings, message_id
     if not address or "@" not in address or re.search(r"[\r\n]", to):
         raise MailError(f"not a usable recipient address: {to!r}", permanent=True)
     text, html = render_bodies(kind, context | {"support_email": support_address(settings),
-                                                "base_url": settings.BASE_URL.rstrip("/")})
+                                                "base_url": settings.BASE_URL.rstrip("/"),
+                                                "business": settings.business})
     message = EmailMessage()
     message["From"] = settings.MAIL_FROM
     message["To"] = to

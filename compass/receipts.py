@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from compass import templating
 from compass.report import date_label
+from compass.settings import Business
 from compass.tiers import get_tier
 
 SELLER_NAME = "AI Readiness Compass"
@@ -44,7 +45,7 @@ class Receipt:
 
 
 def build_receipt(order: dict, payment: dict | None, customer: dict | None, *,
-                  base_url: str, support_email: str) -> Receipt:
+                  base_url: str, support_email: str, seller: Business | None = None) -> Receipt:
     """The receipt of a paid order. Raises ReceiptError when the order was never paid."""
     if payment is None or not order.get("paid_at"):
         raise ReceiptError(f"order {order['order_number']} has no payment to issue a receipt for")
@@ -64,8 +65,9 @@ def build_receipt(order: dict, payment: dict | None, customer: dict | None, *,
         customer_name=customer.get("name") or "",
         customer_email=customer.get("email") or "",
         company_name=customer.get("company_name") or "",
-        seller_name=SELLER_NAME,
-        seller_address=(*SELLER_ADDRESS, support_email),
+        seller_name=seller.name if seller else SELLER_NAME,
+        seller_address=((*seller.address, seller.contact) if seller
+                        else (*SELLER_ADDRESS, support_email)),
         refund_policy=REFUND_POLICY_LINE,
         refund_policy_url=f"{base_url.rstrip('/')}/refund-policy",
     )

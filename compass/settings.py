@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Literal
@@ -42,6 +43,20 @@ ENV_FILE = ".env"
 
 class ConfigurationError(RuntimeError):
     """The environment does not describe a runnable deployment."""
+
+
+@dataclass(frozen=True)
+class Business:
+    """The seller, as legal pages, receipts and emails name it."""
+
+    name: str
+    address: tuple[str, ...]
+    contact: str
+    governing_law: str
+
+    @property
+    def one_line(self) -> str:
+        return ", ".join((self.name, *self.address))
 
 
 class Settings(BaseSettings):
@@ -104,6 +119,15 @@ class Settings(BaseSettings):
     SMTP_SECURITY: Literal["starttls", "ssl", "none"] = "starttls"
     MAIL_FROM: str = "AI Readiness Compass <reports@compass.localhost>"
     ADMIN_EMAILS: str = ""
+    # Who sells: named on the legal pages, on receipts and in every email's footer.
+    # BUSINESS_ADDRESS lines are separated by ";". BUSINESS_CONTACT defaults to MAIL_FROM's
+    # address. GOVERNING_LAW completes "These terms are governed by the laws of ...".
+    BUSINESS_NAME: str = "AI Readiness Compass"
+    BUSINESS_ADDRESS: str = "Sold and delivered online"
+    BUSINESS_CONTACT: str | None = None
+    GOVERNING_LAW: str = "the State of Delaware, United States"
+    # The operator's timezone: times on the admin pages are shown in it (IANA name).
+    ADMIN_TIMEZONE: str = "UTC"
     # An email's second and third attempts, in seconds after the one before: the spec's
     # "three attempts over 24 hours" (1 h, then 23 h). A waiting email goes sooner when the
     # SMTP server answers again (probed every EMAIL_PROBE_SECONDS; compass/notifications.py).
@@ -129,7 +153,7 @@ class Settings(BaseSettings):
         "SECRET_KEY_PREVIOUS",
         "STRIPE_API_BASE", "ANTHROPIC_BASE_URL", "COMPASS_MODEL", "COMPASS_MODEL_STARTER",
         "COMPASS_MODEL_STANDARD", "COMPASS_MODEL_PREMIUM", "SMTP_HOST", "SMTP_USER",
-        "LITESTREAM_REPLICA_URL",
+        "LITESTREAM_REPLICA_URL", "BUSINESS_CONTACT",
         mode="before",
     )
     @classmethod
@@ -144,6 +168,21 @@ class Settings(BaseSettings):
         if any(d <= 0 for d in delays):
             raise ValueError("every delay must be a positive number of seconds")
         return value
+
+    @field_validator("ADMIN_TIMEZONE")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(value)  # raises for an unknown name, at start-up rather than on a page
+        return value
+
+    @property
+    def business(self) -> Business:
+        contact = self.BUSINESS_CONTACT or parseaddr(self.MAIL_FROM)[1] or self.MAIL_FROM
+        lines = tuple(line.strip() for line in self.BUSINESS_ADDRESS.split(";") if line.strip())
+        return Business(name=self.BUSINESS_NAME.strip(), address=lines, contact=contact,
+                        governing_law=self.GOVERNING_LAW.strip())
 
     @property
     def is_production(self) -> bool:

@@ -19,6 +19,7 @@ from compass.payments import CheckoutGateway
 from compass.settings import Settings
 from compass.templating import TEMPLATES_DIR, money
 from compass.tiers import TIERS
+from compass.web.security import is_private
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR)  # autoescape is on for .html
 templates.env.globals["tiers"] = TIERS
@@ -78,6 +79,9 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
     context.setdefault("csrf_token", lambda: csrf_token(request))
     context.setdefault("dev_checkout", state(request).gateway.provider == "dev")
     context.setdefault("altcha", state(request).settings.ALTCHA_ENABLED)
+    context.setdefault("business", state(request).settings.business)
+    context.setdefault("private_page", is_private(request.url.path))
+    context.setdefault("site_url", state(request).settings.BASE_URL.rstrip("/"))
     response = templates.TemplateResponse(request, name, context, status_code=status_code,
                                           headers=headers)
     _set_csrf_cookie(request, response)

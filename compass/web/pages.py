@@ -7,8 +7,10 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 
 from compass import sample
+from compass.templating import STATIC_DIR
 from compass.tiers import TIERS
 from compass.web.common import render, state
+from compass.web.security import PRIVATE_PREFIXES
 
 # What each tier's report holds, for the landing page (the report templates decide it).
 TIER_CONTENTS = {
@@ -50,3 +52,16 @@ async def refund_policy(request: Request) -> Response:
 
 async def healthz(request: Request) -> Response:
     return PlainTextResponse("ok")
+
+
+async def robots_txt(request: Request) -> Response:
+    """Crawlers may read the public pages; every order, account and admin page is private
+    (and says so itself too: X-Robots-Tag, compass.web.security)."""
+    lines = ["User-agent: *", *(f"Disallow: {prefix}" for prefix in PRIVATE_PREFIXES)]
+    return PlainTextResponse("\n".join(lines) + "\n",
+                             headers={"Cache-Control": "public, max-age=86400"})
+
+
+async def favicon(request: Request) -> Response:
+    return FileResponse(STATIC_DIR / "images" / "favicon.ico", media_type="image/x-icon",
+                        headers={"Cache-Control": "public, max-age=604800"})

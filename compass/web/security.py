@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Only our own origin: htmx and the CSS are served from /static, nothing inline.
@@ -9,6 +11,20 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
        "form-action 'self' https://checkout.stripe.com; frame-ancestors 'none'")
+
+
+# Pages about one order, one account or the business: never cached by a shared cache or the
+# browser's back-forward history, never indexed. Everything else (the landing page, legal
+# pages, the sample report, static files) is public.
+PRIVATE_PREFIXES = ("/status/", "/orders", "/order/", "/api/", "/admin", "/login", "/logout",
+                    "/dashboard", "/account", "/checkout/", "/dev/", "/altcha/", "/metrics",
+                    "/readyz")
+_PRIVATE_HEADERS = [(b"x-robots-tag", b"noindex, nofollow")]
+_PRIVATE_CACHING = re.compile(rb"no-store|no-cache", re.IGNORECASE)
+
+
+def is_private(path: str) -> bool:
+    return path.startswith(PRIVATE_PREFIXES)
 
 
 class SecurityHeaders:
@@ -30,12 +46,22 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        private = is_private(scope["path"])
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                existing = {name.lower() for name, _ in message["headers"]}
-                message["headers"] = list(message["headers"]) + [
-                    header for header in self.headers if header[0] not in existing]
+                headers = [(name, value) for name, value in message.get("headers", [])
+                           if not (private and name.lower() == b"cache-control"
+                                   and not _PRIVATE_CACHING.search(value))]
+                existing = {name.lower() for name, _ in headers}
+                extra = [header for header in self.headers if header[0] not in existing]
+                if private:
+                    # A private page is never stored by a shared cache: the handler's own
+                    # no-store or no-cache (a revalidated fragment) stands, else no-store.
+                    if b"cache-control" not in existing:
+                        extra.append((b"cache-control", b"private, no-store"))
+                    extra += _PRIVATE_HEADERS
+                message["headers"] = headers + extra
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
