@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from compass import queue, store
-from tests.fakes.delivery import ANSWERS, paid_order
+from tests.factories import ANSWERS, checkout_paid_order
 from tests.fakes.processes import procfile_stack, read, tail
 from tests.fakes.smtp import smtp_server
 
@@ -36,7 +36,7 @@ def test_a_lost_enqueue_is_replayed_from_the_outbox(db):
         raise ConnectionError("the queue is gone")
 
     with queue.replaced(send_email=crash):
-        order = paid_order(db, "standard")  # the receipt's enqueue fails after the commit
+        order = checkout_paid_order(db, "standard")  # the receipt's enqueue fails after the commit
     [row] = list(db["outbox"].rows)
     assert row["job"] == "send_email"
     sent = []
