@@ -191,7 +191,9 @@ def _order_context(db: sqlite_utils.Database, order: dict, customer: dict,
         "tier_label": tier.label,
         "workflow_count": tier.workflow_count,
         "delivery_hours": tier.delivery_hours,
-        "amount": templating.money(order["amount_cents"], order["currency"]),
+        # What was charged: the price less any discount (a referral, a promotion code).
+        "amount": templating.money(order["amount_cents"] - (order.get("discount_cents") or 0),
+                                   order["currency"]),
         "status_url": f"{base}/status/{order['public_id']}",
         "report_url": f"{base}/orders/{order['public_id']}/report",
     }

@@ -449,6 +449,6 @@ def _reward_context(settings: Settings, referrer: dict, code: str, percent: int)
             "order_url": f"{base}/order/new?again=1", "dashboard_url": f"{base}/dashboard"}
 
 
-def figures(db: sqlite_utils.Database) -> dict:
-    """Referral revenue and discounts given, for /admin."""
-    return store.referrals.figures(db)
+def figures(db: sqlite_utils.Database, *, since: str, until: str) -> dict:
+    """Referral revenue and discounts given, for /admin (stored times, [since, until))."""
+    return store.referrals.figures(db, {"since": since, "until": until})

@@ -97,6 +97,7 @@ def reward_email(db, settings: Settings, data_dir) -> tuple[dict, str]:
 # -- the walk, with the official SDK against the local Stripe server ---------------------------
 
 def test_referral_walk_with_stripe(fake_stripe, stripe_env, data_dir):
+    stripe_env |= {"ADMIN_EMAILS": "ops@compass.example"}
     settings = Settings(**stripe_env)
     with web_client(**stripe_env) as (client, _):
         db = db_of(client)
@@ -159,10 +160,14 @@ def test_referral_walk_with_stripe(fake_stripe, stripe_env, data_dir):
         reused = place_order(client, email=DANA, promotion_code=promo["code"])
         assert reused.status_code == 422 and "already been used" in reused.text
 
-        figures = referrals.figures(db)
-        assert figures["referral_revenue_cents"] == PRICE - FRIEND_OFF
-        assert figures["discount_cents"] == FRIEND_OFF + REWARD_OFF
-        assert figures["rewards_sent"] == 1
+        # The operator's figures: what referred orders were charged, and discounts given.
+        client.cookies.clear()
+        sign_in(client, data_dir, "ops@compass.example")
+        admin = client.get("/admin?days=7").text
+        section = admin[admin.index("Referrals and discounts"):admin.index("By tier")]
+        assert "Referral revenue</dt><dd>$126.65" in section
+        assert "Discounts given</dt><dd>$52.15" in section  # 22.35 + 29.80
+        assert "1 sent" in section
 
 
 def test_self_referral_is_refused(fake_stripe, stripe_env, data_dir):
@@ -236,7 +241,8 @@ def test_a_refunded_referral_earns_nothing(fake_stripe, stripe_env, data_dir):
         assert rewards(db, settings, days=8) == []
         assert fake_stripe.promotion_codes == {}
         # Refunded: revenue and discounts count it no more.
-        assert referrals.figures(db)["referral_revenue_cents"] == 0
+        figures = referrals.figures(db, since="2000-01-01", until="2100-01-01")
+        assert figures["referral_revenue_cents"] == 0 and figures["rewards_sent"] == 0
 
 
 def test_a_referral_order_charged_the_full_price_is_not_fulfilled(fake_stripe, stripe_env,
@@ -282,6 +288,12 @@ def test_referral_walk_on_the_dev_checkout(data_dir):
         assert order["status"] == "paid"
         [payment] = db.query("SELECT * FROM payments WHERE order_id = ?", [order["id"]])
         assert payment["amount_cents"] == PRICE - FRIEND_OFF
+        # The confirmation says what was paid, not the price.
+        [row] = db.query("SELECT * FROM emails WHERE kind = 'payment_confirmation'"
+                         " AND order_id = ?", [order["id"]])
+        text = notifications.build_message(db, row, settings).get_body(
+            preferencelist=("plain",)).get_content()
+        assert "$126.65" in text and "$149" not in text
         deliver(db, order["id"])
         assert len(rewards(db, settings, days=8)) == 1
         [code] = [r["reward_code"] for r in db.query("SELECT reward_code FROM referrals")]

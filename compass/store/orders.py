@@ -188,7 +188,8 @@ def latest_event(db: sqlite_utils.Database, order_id: int) -> dict | None:
 
 
 # What the download endpoint needs, by primary-key-like lookup: never the (large) result.
-_DOWNLOAD_COLUMNS = ("id, public_id, order_number, tier, status, amount_cents, currency,"
+_DOWNLOAD_COLUMNS = ("id, public_id, order_number, tier, status, amount_cents, discount_cents,"
+                     " currency,"
                      " report_pdf_path, report_version, downloads_count, last_downloaded_at,"
                      " updated_at")
 

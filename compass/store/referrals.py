@@ -82,12 +82,13 @@ def rewards_to_make(db: sqlite_utils.Database, *, now: str) -> list[dict]:
                          " OR status = 'rewarding' ORDER BY id", [now])
 
 
-def figures(db: sqlite_utils.Database) -> dict:
-    """For /admin: what referred orders brought in (charged, net of refunds) and what every
-    discount gave away, on paid orders that were not refunded."""
+def figures(db: sqlite_utils.Database, window: dict[str, str]) -> dict:
+    """For /admin, over orders paid in the window [since, until) and not refunded: what
+    referred orders were charged (net of discounts), what every discount gave away; and
+    the rewards made in the window, and those waiting (now)."""
     row = fetch_one(db, """
         SELECT
-          count(*) FILTER (WHERE r.id IS NOT NULL) AS referred_orders,
+          count(r.id) AS referred_orders,
           coalesce(sum(o.amount_cents - o.discount_cents) FILTER (WHERE r.id IS NOT NULL), 0)
               AS referral_revenue_cents,
           coalesce(sum(o.discount_cents) FILTER (WHERE r.id IS NOT NULL), 0)
@@ -95,10 +96,12 @@ def figures(db: sqlite_utils.Database) -> dict:
           coalesce(sum(o.discount_cents), 0) AS discount_cents,
           count(*) FILTER (WHERE o.discount_cents > 0) AS discounted_orders
         FROM orders o LEFT JOIN referrals r ON r.order_id = o.id
-        WHERE o.paid_at IS NOT NULL AND o.status != 'refunded'""", [])
-    rewards = fetch_one(db, "SELECT count(*) FILTER (WHERE status = 'rewarded') AS sent,"
+        WHERE o.paid_at >= :since AND o.paid_at < :until AND o.status != 'refunded'""",
+                    window)
+    rewards = fetch_one(db, "SELECT count(*) FILTER (WHERE status = 'rewarded'"
+                            " AND rewarded_at >= :since AND rewarded_at < :until) AS sent,"
                             " count(*) FILTER (WHERE status IN ('due', 'rewarding')) AS waiting"
-                            " FROM referrals", [])
+                            " FROM referrals", window)
     return dict(row or {}) | {"rewards_sent": (rewards or {}).get("sent") or 0,
                               "rewards_waiting": (rewards or {}).get("waiting") or 0}
 

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from structlog.contextvars import bound_contextvars
 
-from compass import clock, insights, operations, queue, store
+from compass import clock, insights, operations, queue, referrals, store
 from compass.web.auth import current_admin
 from compass.web.common import csrf_failed, csrf_valid, not_found, render, state
 
@@ -96,6 +96,7 @@ async def dashboard(request: Request) -> Response:
     }
     return render(request, "admin/dashboard.html", {
         "days": days, "windows": WINDOWS, "f": figures, "charts": charts,
+        "referrals": referrals.figures(db, since=figures.since, until=figures.until),
         "attention": insights.attention_lines(db), "admin": current_admin(request)})
 
 

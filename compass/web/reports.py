@@ -99,7 +99,9 @@ async def download(request: Request) -> Response:
     if order["status"] == "refunded":
         event = store.orders.latest_event(app.db, order["id"])
         return render(request, "report/gone.html", {
-            "order": order, "amount": templating.money(order["amount_cents"], order["currency"]),
+            # What was charged (and so refunded): the price less any discount.
+            "order": order, "amount": templating.money(
+                order["amount_cents"] - (order.get("discount_cents") or 0), order["currency"]),
             "refunded_on": date_label(event["created_at"]) if event else "",
         }, status_code=410, headers=_PRIVATE)
     if order["status"] != "completed":
