@@ -16,7 +16,8 @@ import stripe
 from compass import clock, lifecycle, notifications, referrals, store
 from compass.settings import Settings
 from compass.stripe_client import stripe_client
-from tests.fakes.customers import SMALL_RESULT, Dispatched, paid_order, sign_in
+from tests.factories import SMALL_RESULT, paid_order
+from tests.fakes.customers import Dispatched, sign_in
 from tests.fakes.stripe_api import API_KEY
 from tests.fakes.web_app import csrf_from, db_of, place_order, web_client
 from tests.fakes.web_app import send_event as post_event
