@@ -46,6 +46,8 @@ class Figures:
     refunded_cents: int = 0
     completed: int = 0
     failed: int = 0
+    # Failed orders that reached the quality review: the pass rate's other half.
+    failed_in_qa: int = 0
     median_minutes: float | None = None
     p95_minutes: float | None = None
     ai_cost_usd: float = 0.0
@@ -58,7 +60,8 @@ class Figures:
 
     @property
     def qa_pass_rate_pct(self) -> float | None:
-        finished = self.completed + self.failed
+        # Only orders that reached QA count: an outage or a broken step is not a QA verdict.
+        finished = self.completed + self.failed_in_qa
         return round(100 * self.completed / finished, 1) if finished else None
 
     @property
@@ -96,6 +99,7 @@ def figures(db: sqlite_utils.Database, since: dt.datetime, until: dt.datetime) -
 
     result.refunds, result.refunded_cents = store.insights.refunded(db, window)
     result.completed, result.failed = store.insights.finished(db, window)
+    result.failed_in_qa = store.insights.failed_after_review(db, window)
 
     minutes = [(clock.parse(done) - clock.parse(paid)).total_seconds() / 60
                for paid, done in store.insights.paid_and_completed_times(db, window)]
@@ -144,10 +148,24 @@ def daily_series(db: sqlite_utils.Database, days: int, *, now: dt.datetime | Non
     return list(points.values())
 
 
+def failed_or_held(db: sqlite_utils.Database, since: dt.datetime,
+                   until: dt.datetime) -> list[dict]:
+    """/admin's "Needs attention" orders: held now, failed or refunded-for-failure in the
+    window."""
+    return store.insights.failed_or_held(db, {"since": clock.iso(since),
+                                              "until": clock.iso(until)})
+
+
 def attention_lines(db: sqlite_utils.Database) -> list[str]:
-    """What needs a person, one line each: stuck or failed orders, refunds to review,
-    emails that gave up."""
-    lines = [f"order {r['order_number']} {r['status']}"
+    """What needs a person, one line each: an AI service outage, stuck or failed orders,
+    refunds to review, emails that gave up."""
+    lines = []
+    incident = store.incidents.open_incident(db)
+    if incident is not None:
+        held = len(store.orders.held(db))
+        lines.append(f"AI service refuses our calls since {incident['opened_at'][:16]} "
+                     f"({incident['kind']}): {held} order(s) held; {incident['message'][:160]}")
+    lines += [f"order {r['order_number']} {r['status']}"
              + (f": {r['failure_reason'][:120]}" if r["failure_reason"] else "")
              for r in store.insights.orders_needing_attention(db)]
     lines += [f"refund for {r['order_number']} {r['status']}: {r['reason'][:120]}"

@@ -44,6 +44,12 @@ def test_admin_sees_figures_charts_and_what_needs_attention(data_dir):
         db = db_of(client)
         done = paid_order(db, email=CUSTOMER)
         failed = paid_order(db, email="other@example.com", tier="premium", status="failed")
+        # It failed in the quality review: the review call is in its ledger.
+        with store.transaction(db):
+            store.ai_calls.record(db, store.ai_calls.AICall(
+                run_id="r", order_id=failed["id"], phase="review", attempt=3, retry=0,
+                perspective=None, provider="anthropic", model="claude-opus-5-5",
+                request_hash="h", status="ok"))
         sign_in(client, data_dir, ADMIN)
         page = client.get("/admin?days=7")
     assert page.status_code == 200

@@ -155,3 +155,30 @@ def test_a_failed_order_tells_the_customer_the_true_reason(db, reason, says, nev
     from compass import progress
     assert says in progress.failure_words(status["failure_reason"])
     assert "Anthropic" not in progress.failure_words(status["failure_reason"])
+
+
+def test_admin_shows_the_outage_banner_held_orders_and_a_pass_rate_over_qa_only(data_dir):
+    from tests.fakes.customers import Dispatched, sign_in
+    from tests.fakes.customers import paid_order as customer_order
+    from tests.fakes.web_app import db_of, web_client
+
+    admin = "ops@compass.example"
+    with Dispatched(), web_client(ADMIN_EMAILS=admin) as (client, _):
+        db = db_of(client)
+        customer_order(db, email="a@example.com", status="completed")
+        # Failed before QA (the API was down on the last try): not a QA verdict.
+        broken = customer_order(db, email="b@example.com", status="failed")
+        waiting = customer_order(db, email="c@example.com", tier="premium", status="paid")
+        with store.transaction(db):
+            incident = outage.report_systemic(db, kind="authentication", status=401,
+                                              message="invalid x-api-key", model="m")
+            outage.hold(db, waiting["id"], incident)
+        sign_in(client, data_dir, admin)
+        text = client.get("/admin?days=7").text
+    banner = text.split('role="alert"')[1].split("</div>")[0]
+    assert "the API key was rejected" in banner and "invalid x-api-key" in banner
+    assert "1 paid order(s) are held" in " ".join(banner.split()), banner
+    assert "100.0%" in text and "0 failed in QA (1 more failed before it)" in text
+    attention = text.split("Needs attention")[1]
+    assert waiting["order_number"] in attention and broken["order_number"] in attention
+    assert ">held<" in attention and ">failed<" in attention

@@ -40,6 +40,33 @@ def finished(db: sqlite_utils.Database, window: dict[str, str]) -> tuple[int, in
     return int(row[0]), int(row[1])
 
 
+def failed_after_review(db: sqlite_utils.Database, window: dict[str, str]) -> int:
+    """Orders failed in the window that reached the quality review (a review call answered):
+    the failures QA is answerable for; an outage or a broken step never reached it."""
+    row = db.execute(
+        "SELECT count(DISTINCT e.order_id) FROM order_events e WHERE e.to_status = 'failed'"
+        " AND e.created_at >= :since AND e.created_at < :until AND EXISTS (SELECT 1"
+        "   FROM ai_calls a WHERE a.order_id = e.order_id AND a.phase = 'review'"
+        "   AND a.status = 'ok')", window).fetchone()
+    return int(row[0])
+
+
+def failed_or_held(db: sqlite_utils.Database, window: dict[str, str]) -> list[dict]:
+    """Orders held now (waiting for the AI service), and orders failed in the window with
+    where they are now (failed, or refunded after failing), newest first."""
+    return fetch_all(
+        db, "SELECT o.order_number, o.public_id, o.tier, o.status, o.held_at AS at,"
+            " o.hold_reason AS reason, 'held' AS what FROM orders o"
+            " WHERE o.held_at IS NOT NULL AND o.status IN ('paid', 'processing')"
+            " UNION ALL"
+            " SELECT o.order_number, o.public_id, o.tier, o.status, e.created_at AS at,"
+            " o.failure_reason AS reason,"
+            " CASE o.status WHEN 'refunded' THEN 'refunded after failure' ELSE 'failed' END"
+            " AS what FROM order_events e JOIN orders o ON o.id = e.order_id"
+            " WHERE e.to_status = 'failed' AND e.created_at >= :since"
+            " AND e.created_at < :until ORDER BY at DESC", window)
+
+
 def paid_and_completed_times(db: sqlite_utils.Database,
                              window: dict[str, str]) -> list[tuple[str, str]]:
     """(paid_at, completed_at) of the orders completed in the window."""

@@ -9,6 +9,7 @@ it produced is shown on the order page after a redirect.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
@@ -17,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from structlog.contextvars import bound_contextvars
 
-from compass import clock, insights, operations, queue, referrals, store
+from compass import clock, insights, operations, outage, queue, referrals, store
 from compass.web.auth import current_admin
 from compass.web.common import csrf_failed, csrf_valid, not_found, render, state
 
@@ -94,10 +95,15 @@ async def dashboard(request: Request) -> Response:
                              title=f"AI cost per day, last {days} days",
                              label=lambda v: f"${v:,.2f}"),
     }
+    incident = outage.current(db)
     return render(request, "admin/dashboard.html", {
         "days": days, "windows": WINDOWS, "f": figures, "charts": charts,
         "referrals": referrals.figures(db, since=figures.since, until=figures.until),
-        "attention": insights.attention_lines(db), "admin": current_admin(request)})
+        "attention": insights.attention_lines(db), "admin": current_admin(request),
+        "orders_attention": insights.failed_or_held(
+            db, now - dt.timedelta(days=days), now),
+        "incident": incident, "incident_words": outage.describe(incident) if incident else "",
+        "held_count": len(store.orders.held(db)) if incident else 0})
 
 
 @admins_only
