@@ -422,7 +422,15 @@ def _consensus(raw: dict, workflows: list[Workflow] | None = None) -> Consensus:
             f"us. {summary_line} Our confidence of {confidence}% is lower for that reason: "
             f"treat the exploratory workflows as options to explore rather than firm "
             f"recommendations.")
-    return Consensus(method=method, method_label=METHOD_LABELS.get(method, method.capitalize()),
+    asked = _int(raw.get("analysts_asked"), samples)
+    if asked > samples:
+        # Some analyses failed and the vote ran on the others (the engine's quorum is 3).
+        explanation = (f"We asked {asked} analysts; {samples} answered, and the vote ran on "
+                       f"their work. " + explanation)
+    method_label = METHOD_LABELS.get(method, method.capitalize())
+    if method == "consensus" and samples != 5:
+        method_label = f"Consensus of {NUMBER_WORDS.get(samples, str(samples))} analysts"
+    return Consensus(method=method, method_label=method_label,
                      had_consensus=had, samples=samples, min_votes=min_votes, agreed=agreed,
                      candidates=candidates, confidence_percent=confidence,
                      confidence_label=label, explanation=explanation, selected=selected,

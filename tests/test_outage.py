@@ -10,8 +10,8 @@ import pytest
 from compass import health, outage, processing, queue, store
 from compass.engine.anthropic_provider import AnthropicProvider
 from compass.settings import get_settings
+from tests.factories import paid_order
 from tests.fakes.messages_api import SPEND_LIMIT, running_server
-from tests.test_worker import paid_order
 
 GOOD_KEY = "sk-ant-good-0123456789"
 FAST = {"backoff_base": 0.01, "backoff_max": 0.05, "max_retries": 1}
@@ -53,7 +53,8 @@ def test_a_rejected_key_holds_paid_orders_and_a_probe_resumes_them(db, admins, r
     with running_server(api_key=GOOD_KEY) as server, \
             queue.replaced(process_order=lambda *a: queued.append(a),
                            send_email=lambda *a: None, probe_ai_service=lambda *a: None):
-        first, second = paid_order(db, "starter"), paid_order(db, "premium")
+        first = paid_order(db, tier="starter", status="paid")
+        second = paid_order(db, tier="premium", status="paid")
         key = "sk-ant-revoked-000000000"
         if rejection == "spend_limit":
             key = GOOD_KEY
@@ -142,7 +143,7 @@ def test_a_failed_order_tells_the_customer_the_true_reason(db, reason, says, nev
     from tests.test_worker import FakeEngine
     from tests.test_worker import run as run_with_engine
 
-    order = paid_order(db)
+    order = paid_order(db, status="paid")
     with queue.replaced(send_email=lambda *a: None, process_refund=lambda *a: None):
         assert run_with_engine(db, order["id"], FakeEngine(fail=EngineFailed(reason))) == "failed"
     row = next(db["emails"].rows_where("kind = 'processing_failed'"))
@@ -158,8 +159,8 @@ def test_a_failed_order_tells_the_customer_the_true_reason(db, reason, says, nev
 
 
 def test_admin_shows_the_outage_banner_held_orders_and_a_pass_rate_over_qa_only(data_dir):
+    from tests.factories import paid_order as customer_order
     from tests.fakes.customers import Dispatched, sign_in
-    from tests.fakes.customers import paid_order as customer_order
     from tests.fakes.web_app import db_of, web_client
 
     admin = "ops@compass.example"
