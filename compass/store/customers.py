@@ -168,7 +168,8 @@ def anonymise(db: sqlite_utils.Database, customer_id: int, *, placeholder_email:
         [customer_id])]
     db.conn.execute(
         "UPDATE customers SET email = ?, name = '', company_name = '', company_website = '',"
-        " industry = '', company_size = '', deleted_at = ?, updated_at = ? WHERE id = ?",
+        " industry = '', company_size = '', referral_code = NULL, deleted_at = ?,"
+        " updated_at = ? WHERE id = ?",
         (placeholder_email, now, now, customer_id))
     db.conn.execute(
         "UPDATE orders SET input_json = ?, result_json = NULL, failure_reason = NULL,"

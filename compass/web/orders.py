@@ -48,7 +48,9 @@ async def new_order(request: Request) -> Response:
     # A referral link (/order/new?ref=CODE): the form carries the code; an unknown one is
     # simply not shown (the order is then at the full price).
     ref = request.query_params.get("ref", "")[:64]
-    if ref and referrals.referrer_for_link(state(request).db, ref) is not None:
+    referrer = referrals.referrer_for_link(state(request).db, ref) if ref else None
+    signed_in = current_customer(request)
+    if referrer is not None and (signed_in is None or signed_in["id"] != referrer["id"]):
         values["referral_code"] = ref
     return order_form_page(request, values)
 
