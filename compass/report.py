@@ -441,13 +441,17 @@ def _quality(raw: dict) -> Quality:
     score = max(0, min(10, _int(raw.get("score"))))
     pass_score = _int(raw.get("pass_score"), 7) or 7
     attempts = max(1, _int(raw.get("attempts"), 1))
-    checks = [Check(name=_text(c.get("name")), passed=bool(c.get("passed")),
-                    detail=_text(c.get("detail")))
-              for c in raw.get("checks") or [] if isinstance(c, dict) and _text(c.get("name"))]
-    drafts = "the first draft" if attempts == 1 else f"draft {attempts} of {attempts}"
+    # The individual checks and their numbers (keyword overlap, flagged text) are internal:
+    # they are shown on the admin's order page, never in the customer's report.
+    checks: list[Check] = []
+    drafts = ("the first draft" if attempts == 1 else
+              f"draft {attempts}, after {attempts - 1} revision{'s' if attempts > 2 else ''} "
+              "the review asked for")
     explanation = (f"An independent reviewer scored {drafts} {score} out of 10 "
                    f"(a report needs {pass_score} to be sent), alongside automatic checks "
-                   f"for relevance, invented tools or figures, and completeness.")
+                   f"for relevance to what you told us, invented tools or figures, and "
+                   f"completeness. A draft with a claim the reviewer could not support is "
+                   f"revised before it reaches you.")
     return Quality(score=score, pass_score=pass_score, passed=bool(raw.get("passed", True)),
                    attempts=attempts, checks=checks, explanation=explanation)
 

@@ -86,3 +86,29 @@ def test_two_vote_ideas_are_never_called_agreed(results, name, tier):
 def test_some_generated_report_has_an_exploratory_workflow(results):
     # Otherwise the test above proves nothing about labelling.
     assert any(not w["agreed"] for r in results.values() for w in r["workflows"])
+
+
+@pytest.mark.parametrize("name, tier", [("saas-company", "premium"), ("dental-clinic", "starter")])
+def test_internal_checks_never_reach_the_customer(results, name, tier):
+    result = results[(name, tier)]
+    assert any(c["name"].startswith("Keyword overlap") for c in result["qa"]["checks"])
+    order = {"order_number": "ORD-2026-000001", "public_id": "p1", "tier": tier,
+             "completed_at": "2026-12-01T10:00:00Z"}
+    report = build_report(order, result, base_url="http://x")
+    assert report.quality.checks == []
+    for page in ("report/print.html", "report/page.html"):
+        try:
+            html = render(page, report=report)
+        except Exception:  # the page template needs request context; print is the PDF's
+            continue
+        for internal in ("Keyword overlap", "(informational)", "Did not pass",
+                         "first-named pain", "Instruction-like"):
+            assert internal not in html
+
+
+@pytest.mark.parametrize("name", [path.stem for path in EXAMPLES])
+def test_the_first_named_pain_is_addressed_in_every_tier(results, name):
+    for tier in TIERS:
+        check = next(c for c in results[(name, tier)]["qa"]["checks"]
+                     if c["name"].startswith("The customer's first-named pain"))
+        assert check["passed"], (tier, check["detail"])

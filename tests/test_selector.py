@@ -270,3 +270,18 @@ def test_related_but_different_problems_are_both_kept():
                   "Urgent emails sit unseen in the shared inbox.", ["Gmail"])
     chosen = select([reminders, chasing, triage], TIERS["starter"], "", [])
     assert len(chosen) == 3 and not any(s.duplicates for s in chosen)
+
+
+def test_the_first_named_pain_gets_a_workflow():
+    strong = [cluster(name, domain, votes=5, impact=5) for name, domain in [
+        ("Supplier invoice capture", "finance"), ("Staff rota planning", "operations"),
+        ("Review requests", "marketing")]]
+    reminders = cluster("Appointment reminder texts", "customer_service", votes=3, impact=2,
+                        description="Cuts no-shows with SMS reminders before each visit.")
+    pain = "No-shows leave the chairs empty. Invoices take hours."
+    plain = select([*strong, reminders], TIERS["starter"], "", [])
+    assert "Appointment reminder texts" not in {s.workflow["name"] for s in plain}
+    chosen = select([*strong, reminders], TIERS["starter"], "", [], pain=pain)
+    names = {s.workflow["name"] for s in chosen}
+    assert "Appointment reminder texts" in names and len(chosen) == 3
+    assert any("first problem you named" in r for s in chosen for r in s.reasons)

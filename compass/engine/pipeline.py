@@ -235,7 +235,8 @@ async def _run(run: Run, order_input: OrderInput) -> dict:
                          [s.perspective for s in samples], min_votes=3)
         candidates = consensus.clusters if consensus.had_consensus else fallback_rank(
             consensus.clusters, customer_text, brief.keywords)
-        selections = select(candidates, tier, customer_text, brief.keywords)
+        selections = select(candidates, tier, customer_text, brief.keywords,
+                            pain=order_input.pain_point)
     if not selections:
         raise EngineFailed("the analyses produced no workflow that fits this tier")
 
@@ -250,18 +251,20 @@ async def _run(run: Run, order_input: OrderInput) -> dict:
             review: Review = await run.call(prompts.review_request(
                 tier, model, customer, research.model_dump(), draft))
         relevance = statistics.fmean(s.relevance for s in selections)
+        pain = qa.pain_addressed(workflows, order_input.pain_point)
         score = qa.score_report(
             review, relevance=relevance,
-            ungrounded=qa.ungrounded_tools(workflows, research.model_dump(), customer_text))
+            ungrounded=qa.ungrounded_tools(workflows, research.model_dump(), customer_text),
+            pain=pain, flagged=_flagged(order_input, brief))
         if score.passed:
             break
         # The revision number keeps a revision's request distinct from the last one, so the
         # ledger never hands back the rejected draft as if it were a new answer.
         feedback = {**score.feedback, "revision": attempt}
-        if review.relevance_score < qa.PASS_SCORE:
+        if review.relevance_score < qa.PASS_SCORE or not pain.addressed:
             # The selection itself missed the customer's point: choose again, relevance first.
             selections = select(candidates, tier, customer_text, brief.keywords,
-                                focus_on_relevance=True)
+                                focus_on_relevance=True, pain=order_input.pain_point)
         if attempt < MAX_ATTEMPTS:
             await report(72, "proposal", f"Quality review asked for changes — revising "
                                          f"(attempt {attempt + 1} of {MAX_ATTEMPTS})")
@@ -272,6 +275,15 @@ async def _run(run: Run, order_input: OrderInput) -> dict:
     await report(100, "done", "Your report is ready")
     return _result(run, order_input, brief, research, readiness, consensus, selections,
                    workflows, roadmap, proposal, review, score)
+
+
+def _flagged(order_input: OrderInput, brief: Brief) -> list[str]:
+    """Instruction-like text in the form or the brief made from it (for the admin's eyes)."""
+    found = qa.instruction_like(" \n".join([order_input.company_name, order_input.industry,
+                                            order_input.prompt, order_input.pain_point]))
+    found += [f"in the brief: {s}" for s in qa.instruction_like(" \n".join(
+        [brief.company_summary, brief.core_problem, *brief.goals, *brief.constraints]))]
+    return found
 
 
 async def _timed_call(run: Run, phase: str, request: ModelRequest):

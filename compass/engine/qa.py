@@ -117,19 +117,63 @@ def _normalise(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", name.lower()).strip()
 
 
+# Instruction-like text in a customer's form or the brief made from it: someone addressing
+# the model rather than describing their business. Deterministic, so it is checked on every
+# run whatever the model did with it.
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget|override|bypass)\b.{0,60}?\b(instructions?|rules|prompts?|"
+    r"above|previous|guidelines)\b"
+    r"|\bsystem prompt\b|\byou are (now|an? )\b|\bact as\b|\bpretend (to be|you)\b"
+    r"|\b(recommend|suggest|mention|endorse|promote)\s+(only|exclusively|just)\b"
+    r"|\b(only|always)\s+(recommend|suggest|mention|endorse|promote)\b"
+    r"|\byou (must|should|will) (recommend|say|write|output|include|rate|score)\b"
+    r"|\b(output|respond with|reply with|return|print)\b.{0,30}[{\[]"
+    r"|\b(score|rate) (this|the report|it) (a )?\d+\b",
+    re.I | re.S)
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+")
+
+
+def instruction_like(text: str) -> list[str]:
+    """The sentences of `text` that read as instructions to the model, not as facts."""
+    return [part.strip() for part in _SENTENCE.split(text or "")
+            if part.strip() and _INSTRUCTION.search(part)]
+
+
+# A product the customer names counts as theirs only when they say they use it ("we use",
+# "through our", "in our", "on Shopify"), not when they merely name it or ask for it.
+_USE_CUE = re.compile(
+    r"\b(use|uses|used|using|run|runs|running|rely|relies|have|has|pay|pays|through|via|on|in|"
+    r"with|from|our|my|into|already)\W+((?:\w+\W+){0,3})$", re.I)
+# ... unless the words between say they are only considering it.
+_NOT_YET = re.compile(r"\b(whether|if|should|would|could|might|consider\w*|thinking|asked|"
+                      r"recommend\w*|suggest\w*|want|wants|instead)\b", re.I)
+
+
+def _used_by_customer(tool: str, customer_text: str) -> bool:
+    for sentence in _SENTENCE.split(customer_text or ""):
+        if _INSTRUCTION.search(sentence):
+            continue
+        for match in re.finditer(rf"(?<![a-z0-9]){re.escape(tool)}(?![a-z0-9])", sentence,
+                                 re.I):
+            cue = _USE_CUE.search(sentence[: match.start()])
+            if cue and not _NOT_YET.search(cue.group(2)):
+                return True
+    return False
+
+
 def ungrounded_tools(workflows: list[dict], research: dict, customer_text: str) -> list[str]:
-    """Tools in the report that neither the research nor the customer mentioned.
+    """Tools in the report that neither the research listed nor the customer uses.
 
     A tool the model names without having listed it in research is the commonest
-    hallucination; it is checked here without a model call.
+    hallucination; it is checked here without a model call. A product the customer only
+    names ("recommend only Acme products") does not count as theirs.
     """
     known = {_normalise(tool["name"]) for tool in research.get("tools", [])}
-    customer = _normalise(customer_text)
     found = []
     for workflow in workflows:
         for tool in workflow.get("tools", []):
             key = _normalise(tool)
-            if not key or key in known or f" {key} " in f" {customer} ":
+            if not key or key in known or _used_by_customer(str(tool), customer_text):
                 continue
             # "Zapier" grounds "Zapier Tables"; the research listing is the authority.
             if any(key.startswith(k) or k.startswith(key) for k in known):
@@ -137,6 +181,51 @@ def ungrounded_tools(workflows: list[dict], research: dict, customer_text: str) 
             if tool not in found:
                 found.append(tool)
     return found
+
+
+_GENERIC_PAIN = frozenset("""
+time hour day week month year staff employee team customer client business work lot much
+many get keep take spend make every all too long slow manual hard always never still
+only hear about when they them their us we our it its is are was were be been that this
+these those what which who whom while because so but not no can cannot do does did too
+very just even also then than there here where how why any some most other such own same
+have has had will would could should may might must one two three lose lost take wait
+""".split())  # noqa: SIM905 - a word list reads best as text
+
+
+@dataclass(frozen=True)
+class PainCheck:
+    """Whether the customer's first-named pain is addressed by some selected workflow."""
+
+    pain: str
+    addressed: bool
+    by: str = ""  # the workflow that addresses it
+
+
+def first_pain(pain_point: str) -> str:
+    """The first pain the customer names: the first sentence, before a second clause."""
+    sentence = next((p for p in _SENTENCE.split(pain_point or "") if p.strip()
+                     and not _INSTRUCTION.search(p)), "")
+    return re.split(r",\s+(?:and|but|while|so)\s+|\s+but\s+", sentence.strip(), maxsplit=1)[0]
+
+
+def addresses(workflow: dict, pain: str) -> bool:
+    """Whether one workflow's name, description or problem shares the pain's telling words."""
+    from compass.engine.voter import concepts
+
+    wanted = {c for c in concepts(pain) if c not in _GENERIC_PAIN}
+    if not wanted:
+        return True
+    text = " ".join(str(workflow.get(k, "")) for k in (
+        "name", "description", "problem_solved", "why_it_fits"))
+    return len(wanted & set(concepts(text))) >= max(1, len(wanted) // 3)
+
+
+def pain_addressed(workflows: list[dict], pain_point: str) -> PainCheck:
+    """Some selected workflow must address the customer's first-named pain."""
+    pain = first_pain(pain_point)
+    by = next((str(w.get("name", "")) for w in workflows if addresses(w, pain)), "")
+    return PainCheck(pain, bool(by) or not workflows, by)
 
 
 @dataclass
@@ -147,35 +236,57 @@ class Score:
     feedback: dict
 
     def as_dict(self) -> dict:
+        """Stored in the result under "qa"; the checks are for the admin's order page only."""
         return {"score": self.score, "passed": self.passed, "pass_score": PASS_SCORE,
                 "checks": self.checks}
 
 
-def score_report(review: Review, *, ungrounded: list[str], relevance: float) -> Score:
-    """Combine the model's review with the deterministic findings into one 1–10 score."""
+def score_report(review: Review, *, ungrounded: list[str], relevance: float,
+                 pain: PainCheck | None = None, flagged: list[str] | None = None) -> Score:
+    """Combine the model's review with the deterministic findings into one 1–10 score.
+
+    What the reviewer found counts: an unsupported claim lowers the score below the pass
+    mark, so the draft is revised rather than sent with the claim listed under a pass. The
+    customer's first-named pain must be addressed by some workflow. `flagged` is
+    instruction-like text found in the form (recorded for the admin; it never scores).
+    """
+    claims = review.unsupported_claims
+    pain_ok = pain is None or pain.addressed
     checks = [
         {"name": "Reviewer's overall judgement", "passed": review.score >= PASS_SCORE,
          "detail": f"{review.score}/10"},
         {"name": "Relevance to the customer's description",
          "passed": review.relevance_score >= PASS_SCORE,
          "detail": f"{review.relevance_score}/10 — {review.relevance_notes}"},
-        {"name": "No invented tools, vendors or figures", "passed": not review.unsupported_claims,
-         "detail": "; ".join(review.unsupported_claims) or "none found"},
-        {"name": "Every tool grounded in research or the customer's text",
+        {"name": "No invented tools, vendors or figures", "passed": not claims,
+         "detail": "; ".join(claims) or "none found"},
+        {"name": "Every tool grounded in research or used by the customer",
          "passed": not ungrounded, "detail": ", ".join(ungrounded) or "all grounded"},
+        {"name": "The customer's first-named pain is addressed", "passed": pain_ok,
+         "detail": "not checked" if pain is None else (
+             f"“{pain.pain}” — by “{pain.by}”" if pain.addressed else
+             f"“{pain.pain}” — no workflow addresses it")},
         {"name": "Keyword overlap with the customer's text", "passed": relevance >= 0.15,
          "detail": f"{relevance:.2f} (informational)"},
+        {"name": "Instruction-like text in the form (treated as data)",
+         "passed": not flagged, "detail": "; ".join(flagged or []) or "none"},
     ]
     # Keyword overlap is reported but not scored: the selection it measures is fixed before
     # the review, so a revision could never repair it, and the reviewer judges relevance.
     score = min(review.score, review.relevance_score + 1)
     score -= min(3, len(ungrounded))
+    if claims:
+        score = min(score - min(3, len(claims)), PASS_SCORE - 1)
+    if not pain_ok:
+        score = min(score, PASS_SCORE - 1)
     score = max(1, min(MAX_SCORE, score))
     feedback = {
         "score": score,
-        "issues": review.issues,
-        "unsupported_claims": review.unsupported_claims,
+        "issues": review.issues + ([f"No workflow addresses the customer's first-named pain: "
+                                    f"“{pain.pain}”."] if pain and not pain.addressed else []),
+        "unsupported_claims": claims,
         "ungrounded_tools": ungrounded,
         "relevance_notes": review.relevance_notes,
+        "pain_unaddressed": bool(pain and not pain.addressed),
     }
     return Score(score=score, passed=score >= PASS_SCORE, checks=checks, feedback=feedback)

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from compass.engine import qa
 from compass.engine.models import DOMAIN_LABELS
 from compass.engine.prompts import PERSPECTIVE_LABELS
 from compass.engine.voter import Cluster, PairScorer, concepts
@@ -245,10 +246,12 @@ def select(
     *,
     min_domains: int = 3,
     focus_on_relevance: bool = False,
+    pain: str = "",
 ) -> list[Selection]:
     """The tier's workflows, best first: feasible for the tier, ≥ min_domains domains.
 
     `focus_on_relevance` is the second opinion after a review found the report generic.
+    `pain` is the customer's pain point: some pick must address the first pain it names.
     """
     clusters = list({id(c): c for c in clusters}.values())
     score_relevance = _Relevance(customer_text, keywords, [c.representative for c in clusters])
@@ -257,7 +260,8 @@ def select(
     scored = [_score(c, tier, samples, score_relevance, weights) for c in clusters]
     limit = FEASIBILITY_RANK[tier.max_feasibility]
     if focus_on_relevance:
-        return _select_for_relevance(scored, tier, limit, min_domains, _SameProblem(clusters))
+        return _select_for_relevance(scored, tier, limit, min_domains, _SameProblem(clusters),
+                                     pain)
     pool = [s for s in scored if _rank(s.workflow) <= limit]
     if len(pool) < tier.workflow_count:
         pool = [s for s in scored if _rank(s.workflow) <= limit + 1]
@@ -270,11 +274,36 @@ def select(
     same = _SameProblem(clusters)
     chosen = _distinct(pool, tier.workflow_count, same)
     _diversify(chosen, pool, min_domains, same)
+    _address_pain(chosen, pool, pain, same)
     return sorted(chosen, key=_order)
 
 
+def _address_pain(chosen: list[Selection], pool: list[Selection], pain: str,
+                  same: _SameProblem) -> None:
+    """When no pick addresses the customer's first-named pain, the best candidate that does
+    takes the place of the weakest pick (one from a crowded domain when there is one)."""
+    if not pain or not chosen:
+        return
+    first = qa.first_pain(pain)
+    if any(qa.addresses(s.workflow, first) for s in chosen):
+        return
+    present = Counter(s.domain for s in chosen)
+    crowded = [s for s in chosen if present[s.domain] > 1]
+    out = max(crowded or chosen, key=_order)
+    for candidate in pool:
+        if candidate in chosen or not qa.addresses(candidate.workflow, first):
+            continue
+        if any(same(c.cluster, candidate.cluster) >= SAME_PROBLEM for c in chosen
+               if c is not out):
+            continue
+        candidate.reasons.append("Chosen because it addresses the first problem you named")
+        chosen[chosen.index(out)] = candidate
+        return
+
+
 def _select_for_relevance(scored: list[Selection], tier: Tier, limit: int,
-                          min_domains: int, same: _SameProblem) -> list[Selection]:
+                          min_domains: int, same: _SameProblem,
+                          pain: str = "") -> list[Selection]:
     pool = [s for s in scored if _rank(s.workflow) <= limit + 1]
     for selection in pool:
         if selection.relaxed:
@@ -289,4 +318,5 @@ def _select_for_relevance(scored: list[Selection], tier: Tier, limit: int,
     pool.sort(key=order)
     chosen = _distinct(pool, tier.workflow_count, same)
     _diversify(chosen, pool, min_domains, same)
+    _address_pain(chosen, pool, pain, same)
     return sorted(chosen, key=order)
