@@ -65,6 +65,8 @@ def routes(settings: Settings) -> list[Route | Mount]:
         Route("/admin/orders/{public_id}/refund", admin.refund, methods=["POST"]),
         Route("/admin/orders/{public_id}/evidence", admin.evidence),
         Route("/admin/refunds", admin.refunds_page),
+        Route("/admin/export", admin.export_page),
+        Route("/admin/export/{kind}.csv", admin.export_csv),
         Route("/admin/refunds/{refund_id:int}", admin.refund_decision, methods=["POST"]),
         Route("/order/new", orders.new_order),
         Route("/orders", orders.create_order, methods=["POST"]),

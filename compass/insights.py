@@ -25,6 +25,11 @@ class TierFigures:
     orders: int = 0
     revenue_cents: int = 0
     ai_cost_usd: float = 0.0
+    refunded_cents: int = 0
+
+    @property
+    def net_cents(self) -> int:
+        return self.revenue_cents - self.refunded_cents
 
     @property
     def ai_cost_per_order_usd(self) -> float:
@@ -32,8 +37,9 @@ class TierFigures:
 
     @property
     def gross_margin_pct(self) -> float | None:
-        revenue = self.revenue_cents / 100
-        return round(100 * (revenue - self.ai_cost_usd) / revenue, 1) if revenue else None
+        """Of the money kept (net of refunds): none kept, no margin to speak of."""
+        revenue = self.net_cents / 100
+        return round(100 * (revenue - self.ai_cost_usd) / revenue, 1) if revenue > 0 else None
 
 
 @dataclass
@@ -98,6 +104,9 @@ def figures(db: sqlite_utils.Database, since: dt.datetime, until: dt.datetime) -
     result.revenue_cents = sum(t.revenue_cents for t in per_tier.values())
 
     result.refunds, result.refunded_cents = store.insights.refunded(db, window)
+    for row in store.insights.refunded_by_tier(db, window):
+        if row["tier"] in per_tier:
+            per_tier[row["tier"]].refunded_cents = row["cents"]
     result.completed, result.failed = store.insights.finished(db, window)
     result.failed_in_qa = store.insights.failed_after_review(db, window)
 

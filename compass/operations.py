@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import dataclass
 
 import sqlite_utils
 
 from compass import clock, queue, store
 from compass.settings import Settings
+from compass.templating import money
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +116,31 @@ def refund_order(db: sqlite_utils.Database, order: dict, *, admin_email: str,
     refund_id = refund["id"]
     log.warning("order %s: refund %s made by an operator", order["order_number"], refund_id)
     return f"Refund {refund_id} created; the worker is making it."
+
+
+@dataclass(frozen=True)
+class Available:
+    """The actions an order's state allows now: the admin page offers only these."""
+
+    retry: bool
+    refund: str | None  # the button's words, or None when no refund can be made
+    resend: tuple[str, ...]
+
+
+def available(db: sqlite_utils.Database, order: dict, *, now: str | None = None) -> Available:
+    """Mirrors retry_order, refund_order and resend_email's rules (which still decide)."""
+    now = now or clock.now_iso()
+    status = order["status"]
+    leased = bool(order.get("lease_owner") and (order.get("lease_expires_at") or "") > now)
+    live = store.refunds.live_for_order(db, order["id"])
+    refund: str | None = None
+    if live is not None:
+        refund = {"pending_review": "Approve the refund request",
+                  "failed": "Try the refund again"}.get(live["status"])
+    elif status in ("completed", "failed"):
+        refund = f"Refund {money(order['amount_cents'] - (order.get('discount_cents') or 0))}"
+    return Available(retry=status in ("paid", "processing") and not leased, refund=refund,
+                     resend=tuple(k for k in RESENDABLE if status in _EMAIL_NEEDS[k]))
 
 
 def login_link(db: sqlite_utils.Database, settings: Settings, email: str) -> str:

@@ -78,10 +78,10 @@ def test_search_and_the_order_page(data_dir):
         by_number = client.get("/admin/orders", params={"q": order["order_number"]}).text
         assert f'/admin/orders/{order["public_id"]}' in by_number
         detail = client.get(f"/admin/orders/{order['public_id']}").text
-    assert "payment_pending" in detail and "<strong>completed</strong>" in detail
+    assert "Awaiting payment" in detail and "<strong>Completed</strong>" in detail
     assert "1234/567/0" in detail and "$0.0123" in detail and "2100 ms" in detail
-    assert "pi_dev_" in detail and "succeeded" in detail
-    assert "payment_confirmation" in detail  # the email queued when it was paid
+    assert "pi_dev_" in detail and "Succeeded" in detail
+    assert "payment confirmation" in detail  # the email queued when it was paid
 
 
 def test_actions_need_csrf_and_confirmation(data_dir, dispatched):

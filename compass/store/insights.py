@@ -31,6 +31,16 @@ def refunded(db: sqlite_utils.Database, window: dict[str, str]) -> tuple[int, in
     return int(row[0]), int(row[1])
 
 
+def refunded_by_tier(db: sqlite_utils.Database, window: dict[str, str]) -> list[dict]:
+    """Refunds made in the window and their amounts in cents, per tier."""
+    return fetch_all(db, "SELECT o.tier, count(*) AS n,"
+                         " coalesce(sum(o.amount_cents - o.discount_cents), 0) AS cents"
+                         " FROM order_events e JOIN orders o ON o.id = e.order_id"
+                         " WHERE e.to_status = 'refunded'"
+                         " AND e.created_at >= :since AND e.created_at < :until"
+                         " GROUP BY o.tier", window)
+
+
 def finished(db: sqlite_utils.Database, window: dict[str, str]) -> tuple[int, int]:
     """Orders completed and failed in the window."""
     row = db.execute(
@@ -106,7 +116,10 @@ def orders_needing_attention(db: sqlite_utils.Database) -> list[dict]:
 
 def refund_queue(db: sqlite_utils.Database) -> list[dict]:
     """Refunds waiting for a person, or stuck (the refund_queue view)."""
-    return fetch_all(db, "SELECT * FROM refund_queue", [])
+    return fetch_all(db, "SELECT q.*, c.email AS customer_email FROM refund_queue q"
+                         " JOIN refunds r ON r.id = q.id"
+                         " LEFT JOIN customers c ON c.id = r.customer_id"
+                         " ORDER BY q.requested_at", [])
 
 
 def duplicate_payments(db: sqlite_utils.Database, *, since: str) -> list[dict]:
@@ -185,3 +198,35 @@ def find_order(db: sqlite_utils.Database, reference: str) -> dict | None:
     if reference.isdigit():
         return fetch_one(db, "SELECT * FROM orders WHERE id = ?", [int(reference)])
     return None
+
+
+# -- CSV export: one period's rows, as the operator's accountant wants them ----------------------
+
+EXPORT_QUERIES: dict[str, str] = {
+    # Orders placed in the period (any status), with who and what they paid.
+    "orders": (
+        "SELECT o.order_number, o.status, o.tier, o.amount_cents, o.discount_cents, o.currency,"
+        " o.created_at, o.paid_at, o.completed_at, c.email AS customer_email,"
+        " c.company_name FROM orders o LEFT JOIN customers c ON c.id = o.customer_id"
+        " WHERE o.created_at >= :since AND o.created_at < :until ORDER BY o.created_at"),
+    # Payments made in the period (checkouts that never completed are left out).
+    "payments": (
+        "SELECT o.order_number, p.provider, p.payment_intent_id, p.checkout_session_id,"
+        " p.status, p.amount_cents, p.currency, p.created_at, o.paid_at"
+        " FROM payments p JOIN orders o ON o.id = p.order_id"
+        " WHERE p.status IN ('succeeded', 'refunded') AND coalesce(o.paid_at, p.created_at)"
+        " >= :since AND coalesce(o.paid_at, p.created_at) < :until ORDER BY p.created_at"),
+    # Refunds asked for in the period, whatever became of them.
+    "refunds": (
+        "SELECT o.order_number, r.kind, r.status, r.amount_cents, r.currency, r.reason,"
+        " r.requested_by, r.requested_at, r.decided_by, r.decided_at, r.provider_refund_id,"
+        " r.completed_at FROM refunds r JOIN orders o ON o.id = r.order_id"
+        " WHERE r.requested_at >= :since AND r.requested_at < :until ORDER BY r.requested_at"),
+}
+
+
+def export_rows(db: sqlite_utils.Database, kind: str, window: dict[str, str]
+                ) -> tuple[list[str], list[tuple]]:
+    """(column names, rows) of one export; KeyError for an unknown kind."""
+    cursor = db.execute(EXPORT_QUERIES[kind], window)
+    return [column[0] for column in cursor.description], cursor.fetchall()

@@ -9,9 +9,13 @@ it produced is shown on the order page after a redirect.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import math
 from collections.abc import Awaitable, Callable
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 from starlette.requests import Request
@@ -24,6 +28,36 @@ from compass.web.common import csrf_failed, csrf_valid, not_found, render, state
 
 WINDOWS = (7, 30, 90)
 Handler = Callable[[Request], Awaitable[Response]]
+
+# Order and refund states as the operator reads them.
+STATE_WORDS = {"payment_pending": "Awaiting payment", "paid": "Paid, queued",
+               "processing": "Processing", "held": "Held", "completed": "Completed",
+               "failed": "Failed", "refunded": "Refunded", "expired": "Expired",
+               "pending_review": "Waiting for review", "approved": "Approved",
+               "succeeded": "Succeeded", "denied": "Denied", "sent": "Sent",
+               "pending": "Waiting", "sending": "Sending", "requires_action": "Needs action"}
+
+
+REFUND_KINDS = {"customer_request": "Refund requested by the customer",
+                "processing_failed": "Automatic refund: the report failed",
+                "admin": "Refund by an operator", "duplicate_payment": "Second payment"}
+
+
+def _requester(row: dict) -> str:
+    who = row.get("requested_by") or ""
+    if who.startswith("customer:"):
+        return f"the customer ({row.get('customer_email') or 'no email'})"
+    if who.startswith("admin:"):
+        return f"{who.removeprefix('admin:')} (operator)"
+    return who.replace("_", " ") or "the system"
+
+
+def page(request: Request, name: str, context: dict, *, section: str) -> Response:
+    """An admin page: the admin layout, times in the operator's timezone."""
+    settings = state(request).settings
+    return render(request, name, context | {
+        "section": section, "tz": ZoneInfo(settings.ADMIN_TIMEZONE),
+        "tz_name": settings.ADMIN_TIMEZONE, "state_words": STATE_WORDS})
 
 
 def admins_only(handler: Handler) -> Handler:
@@ -42,31 +76,65 @@ def admins_only(handler: Handler) -> Handler:
 
 # -- charts drawn on the server -----------------------------------------------------------------
 
+def _nice_top(value: float) -> float:
+    """The smallest 1, 2, 2.5 or 5 × 10^n at or above `value` (a round top for the axis)."""
+    if value <= 0:
+        return 1.0
+    magnitude = 10 ** math.floor(math.log10(value))
+    return next(step * magnitude for step in (1, 2, 2.5, 5, 10) if step * magnitude >= value)
+
+
+def _day_label(day: str) -> str:
+    try:
+        return dt.date.fromisoformat(day).strftime("%-d %b")
+    except ValueError:
+        return day
+
+
 def bar_chart(points: list[tuple[str, float]], *, title: str, label: Callable[[float], str],
-              width: int = 640, height: int = 160) -> Markup:
-    """An accessible SVG bar chart (title, per-bar tooltips, a data table alternative is
-    the figures above it). Labels are escaped; nothing here runs script."""
-    top = max((value for _, value in points), default=0) or 1
-    gap, left, bottom = 2, 4, 18
-    bar_width = max(1.0, (width - left) / max(len(points), 1) - gap)
-    bar = Markup('<rect class="bar" x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}">'
-                 "<title>{}: {}</title></rect>")
-    bars = Markup("")
+              width: int = 640, height: int = 200) -> Markup:
+    """An SVG bar chart drawn on the server: a value axis with gridlines (0, half, top),
+    dates under the first, middle and last bars, each non-zero bar's value above it when
+    the bars are wide enough, and a tooltip per bar. Classes only, no style attributes
+    (the CSP allows no inline style). Markup.format escapes every label."""
+    top = _nice_top(max((value for _, value in points), default=0))
+    left, right, top_pad, bottom = 52, 8, 14, 22
+    plot_w, plot_h = width - left - right, height - top_pad - bottom
+    slot = plot_w / max(len(points), 1)
+    bar_width = max(1.0, slot - 2)
+    base_y = top_pad + plot_h
+    parts = [Markup('<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{t}"'
+                    ' xmlns="http://www.w3.org/2000/svg"><title>{t}</title>').format(
+                        w=width, h=height, t=title)]
+    for fraction in (0, 0.5, 1):
+        y = base_y - plot_h * fraction
+        parts.append(Markup('<line class="grid" x1="{x1}" y1="{y:.1f}" x2="{x2}" y2="{y:.1f}"/>'
+                            '<text class="axis" x="{tx}" y="{ty:.1f}" text-anchor="end">{v}</text>'
+                            ).format(x1=left, x2=width - right, y=y, tx=left - 4, ty=y + 3,
+                                     v=label(top * fraction)))
+    show_values = slot >= 16
     for index, (day, value) in enumerate(points):
-        bar_height = (height - bottom - 14) * max(value, 0) / top
-        x = left + index * (bar_width + gap)
-        bars += bar.format(x, height - bottom - bar_height, bar_width, bar_height, day,
-                           label(value))
-    # Markup.format escapes every argument: titles and labels cannot inject markup.
-    return Markup(
-        '<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{title}"'
-        ' xmlns="http://www.w3.org/2000/svg"><title>{title}</title>'
-        '<text class="axis" x="{left}" y="11">max {top}</text>{bars}'
-        '<text class="axis" x="{left}" y="{base}">{first}</text>'
-        '<text class="axis" x="{right}" y="{base}" text-anchor="end">{last}</text></svg>'
-    ).format(w=width, h=height, title=title, left=left, top=label(top), bars=bars,
-             base=height - 4, right=width - 4, first=points[0][0] if points else "",
-             last=points[-1][0] if points else "")
+        bar_height = plot_h * max(value, 0) / top
+        x = left + index * slot + 1
+        parts.append(Markup('<rect class="bar" x="{:.1f}" y="{:.1f}" width="{:.1f}" '
+                            'height="{:.1f}"><title>{}: {}</title></rect>').format(
+                                x, base_y - bar_height, bar_width, bar_height, _day_label(day),
+                                label(value)))
+        if show_values and value > 0:
+            parts.append(Markup('<text class="value" x="{:.1f}" y="{:.1f}" text-anchor="middle">'
+                                '{}</text>').format(x + bar_width / 2, base_y - bar_height - 3,
+                                                    label(value)))
+    parts.append(Markup('<line class="axis-line" x1="{l}" y1="{b}" x2="{r}" y2="{b}"/>').format(
+        l=left, r=width - right, b=base_y))
+    if points:
+        for index in sorted({0, len(points) // 2, len(points) - 1}):
+            anchor = "start" if index == 0 else "end" if index == len(points) - 1 else "middle"
+            x = left + index * slot + 1 + (0 if anchor == "start" else
+                                          bar_width if anchor == "end" else bar_width / 2)
+            parts.append(Markup('<text class="axis" x="{:.1f}" y="{}" text-anchor="{}">{}</text>'
+                                ).format(x, height - 6, anchor, _day_label(points[index][0])))
+    parts.append(Markup("</svg>"))
+    return Markup("").join(parts)
 
 
 def _days(request: Request) -> int:
@@ -96,14 +164,14 @@ async def dashboard(request: Request) -> Response:
                              label=lambda v: f"${v:,.2f}"),
     }
     incident = outage.current(db)
-    return render(request, "admin/dashboard.html", {
+    return page(request, "admin/dashboard.html", {
         "days": days, "windows": WINDOWS, "f": figures, "charts": charts,
         "referrals": referrals.figures(db, since=figures.since, until=figures.until),
         "attention": insights.attention_lines(db), "admin": current_admin(request),
         "orders_attention": insights.failed_or_held(
             db, now - dt.timedelta(days=days), now),
         "incident": incident, "incident_words": outage.describe(incident) if incident else "",
-        "held_count": len(store.orders.held(db)) if incident else 0})
+        "held_count": len(store.orders.held(db)) if incident else 0}, section="overview")
 
 
 @admins_only
@@ -112,7 +180,8 @@ async def orders_page(request: Request) -> Response:
     status = request.query_params.get("status") or None
     rows = store.insights.search_orders(state(request).db, query, status=status,
                                         limit=100)
-    return render(request, "admin/orders.html", {"rows": rows, "q": query, "status": status})
+    return page(request, "admin/orders.html", {"rows": rows, "q": query, "status": status},
+                section="orders")
 
 
 def _order_or_none(request: Request) -> dict | None:
@@ -125,10 +194,10 @@ async def order_page(request: Request) -> Response:
     if order is None:
         return not_found(request)
     detail = insights.order_detail(state(request).db, order)
-    return render(request, "admin/order.html", detail | {
+    return page(request, "admin/order.html", detail | {
         "message": request.query_params.get("done", "")[:300],
         "problem": request.query_params.get("refused", "")[:300],
-        "resendable": operations.RESENDABLE})
+        "can": operations.available(state(request).db, order)}, section="orders")
 
 
 @admins_only
@@ -208,10 +277,10 @@ refund = _action(_refund)
 @admins_only
 async def refunds_page(request: Request) -> Response:
     db = state(request).db
-    rows = store.insights.refund_queue(db)
-    return render(request, "admin/refunds.html", {
+    rows = [row | {"requester": _requester(row)} for row in store.insights.refund_queue(db)]
+    return page(request, "admin/refunds.html", {"refund_kinds": REFUND_KINDS,
         "rows": rows, "message": request.query_params.get("done", "")[:300],
-        "problem": request.query_params.get("refused", "")[:300]})
+        "problem": request.query_params.get("refused", "")[:300]}, section="refunds")
 
 
 @admins_only
@@ -244,3 +313,52 @@ async def refund_decision(request: Request) -> Response:
     except refunds.RefundNotAllowed as refused:
         return RedirectResponse(f"/admin/refunds?refused={quote(str(refused))}", status_code=303)
     return RedirectResponse(f"/admin/refunds?done={quote(done)}", status_code=303)
+
+
+# -- CSV export ---------------------------------------------------------------------------------
+
+EXPORT_KINDS = ("orders", "payments", "refunds")
+
+
+def _period(request: Request) -> tuple[dt.date, dt.date]:
+    """The export's days, inclusive, in the operator's timezone: ?since&until, or ?days."""
+    settings = state(request).settings
+    today = clock.now().astimezone(ZoneInfo(settings.ADMIN_TIMEZONE)).date()
+    try:
+        since = dt.date.fromisoformat(request.query_params["since"])
+        until = dt.date.fromisoformat(request.query_params["until"])
+    except (KeyError, ValueError):
+        days = _days(request)
+        return today - dt.timedelta(days=days - 1), today
+    return (since, until) if since <= until else (until, since)
+
+
+@admins_only
+async def export_page(request: Request) -> Response:
+    since, until = _period(request)
+    return page(request, "admin/export.html", {"since": since.isoformat(),
+                                               "until": until.isoformat(),
+                                               "kinds": EXPORT_KINDS}, section="export")
+
+
+@admins_only
+async def export_csv(request: Request) -> Response:
+    """orders|payments|refunds of a period as CSV (UTF-8, a header row, stored UTC times)."""
+    kind = request.path_params["kind"]
+    if kind not in EXPORT_KINDS:
+        return not_found(request)
+    since, until = _period(request)
+    zone = ZoneInfo(state(request).settings.ADMIN_TIMEZONE)
+    start = dt.datetime.combine(since, dt.time(), tzinfo=zone)
+    end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    columns, rows = store.insights.export_rows(
+        state(request).db, kind, {"since": clock.iso(start), "until": clock.iso(end)})
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    # A cell that starts like a formula is prefixed, so a spreadsheet shows it as text.
+    writer.writerows([[f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v for v in row]
+                      for row in rows])
+    name = f"compass-{kind}-{since.isoformat()}-to-{until.isoformat()}.csv"
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{name}"'})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.templating import Jinja2Templates
 
+from compass import clock
 from compass.intake import AI_COMFORT, BUDGETS, COMPANY_SIZES, DATA_LOCATIONS, TIMELINES
 from compass.money import FILTERS as REPORT_FILTERS
 from compass.payments import CheckoutGateway
@@ -40,6 +42,35 @@ def state(request: Request) -> AppState:
 
 
 templates.env.filters["money"] = money
+
+
+def human_time(value: str | None, tz: dt.tzinfo | None = None, *, seconds: bool = False) -> str:
+    """A stored time as a person reads it, in `tz` (the operator's): "Sun 6 Dec 2026, 14:05 EST"."""
+    moment = clock.parse_or_none(value)
+    if moment is None:
+        return "—"
+    local = moment.astimezone(tz or dt.UTC)
+    text = local.strftime("%a %-d %b %Y, %H:%M:%S" if seconds else "%a %-d %b %Y, %H:%M")
+    return f"{text} {local.tzname() or ''}".strip()
+
+
+def tier_label(name: str) -> str:
+    tier = TIERS.get(name)
+    return tier.label if tier else name
+
+
+def days_words(days: float) -> str:
+    return "less than a day" if days < 1 else f"{int(days)} day{'s' if int(days) != 1 else ''}"
+
+
+def times_words(count: int) -> str:
+    return {1: "once", 2: "twice"}.get(int(count), f"{count} times")
+
+
+templates.env.filters["when"] = human_time
+templates.env.filters["days_words"] = days_words
+templates.env.filters["times_words"] = times_words
+templates.env.filters["tier_label"] = tier_label
 templates.env.filters.update(REPORT_FILTERS)
 
 
