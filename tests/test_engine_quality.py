@@ -17,7 +17,7 @@ from compass.engine.offline_catalog import SAME_PROBLEM_GROUPS
 from compass.intake import OrderInput
 from compass.report import build_report
 from compass.templating import render
-from tests.test_engine import run
+from tests.factories import run
 
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.json"))
 TIERS = ("starter", "standard", "premium")

@@ -297,6 +297,6 @@ def test_a_request_that_needs_review_says_so_and_calls_nobody(fake_stripe, strip
             "csrf_token": csrf_from(page.text), "reason": "Too generic for us",
             "confirm": "yes"})
         assert "A person will review your request" in done.text
-        assert "within 7 days" in done.text
+        assert "after the first 7 days" in done.text
         assert _refund_posts(fake_stripe) == []
         assert store.orders.get(db, order["id"])["status"] == "completed"
