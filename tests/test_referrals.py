@@ -337,3 +337,43 @@ def test_the_local_stripe_models_coupons_and_promotion_codes(fake_stripe, stripe
     assert found.data == []
     with pytest.raises(stripe.InvalidRequestError, match="not active"):
         client.v1.checkout.sessions.create(base | {"discounts": [{"promotion_code": promo.id}]})
+
+
+def test_a_reward_is_made_once_when_stripe_answers_are_lost(fake_stripe, stripe_env, data_dir):
+    settings = Settings(**stripe_env)
+    with web_client(**stripe_env) as (client, _):
+        db = db_of(client)
+        paid_order(db, email=DANA, fake_stripe=fake_stripe)
+        link = referral_link(client, data_dir, DANA)
+        order_through(client, link, email=SAM)
+        order = latest_order(db)
+        session = session_of(db, fake_stripe, order["id"])
+        fake_stripe.complete(session["id"])
+        post_event(client, fake_stripe.event("checkout.session.completed", session["id"]),
+                   WEBHOOK_SECRET)
+        deliver(db, order["id"])
+        # The promotion code is made but its answer is lost, and the SDK's retry's too.
+        fake_stripe.lose_answers, fake_stripe.lose_only = 2, "/v1/promotion_codes"
+        assert rewards(db, settings, days=8) == []
+        row = store.referrals.for_order(db, order["id"])
+        assert row["status"] == "rewarding" and row["last_error"]
+        assert len(fake_stripe.promotion_codes) == 1  # made, answer lost
+        assert rewards(db, settings, days=8) == [row["id"]]
+        assert len(fake_stripe.promotion_codes) == 1  # the replay found the same one
+        [promo] = fake_stripe.promotion_codes.values()
+        assert store.referrals.get(db, row["id"])["reward_promotion_code_id"] == promo["id"]
+        assert db["emails"].count_where("kind = 'referral_reward'") == 1
+
+
+def test_an_unreachable_stripe_keeps_the_form(fake_stripe, stripe_env, data_dir):
+    with web_client(**stripe_env) as (client, _):
+        db = db_of(client)
+        paid_order(db, email=DANA, fake_stripe=fake_stripe)
+        link = referral_link(client, data_dir, DANA)
+        orders_before = db["orders"].count
+        fake_stripe.fail_next(count=3, status=500)
+        response = order_through(client, link, email=SAM)
+        assert response.status_code == 503
+        assert "could not apply the discount just now" in response.text
+        assert 'value="Bright Smile Dental"' in response.text
+        assert db["orders"].count == orders_before

@@ -88,6 +88,8 @@ class FakeStripe:
     # How many of the next requests are carried out but whose answer is lost (the
     # connection closes without a response), as when a network drops Stripe's reply.
     lose_answers: int = 0
+    # When set, only answers to requests whose path starts with this are lost.
+    lose_only: str | None = None
     # Cleared by `hang()`: requests are then held without an answer (a hanging Stripe)
     # until `release()` or `stop()`.
     answering: threading.Event = field(default_factory=threading.Event)
@@ -409,7 +411,7 @@ class FakeStripe:
                     self.command, path, {k.lower(): v for k, v in self.headers.items()},
                     body or query)
                 with fake.lock:
-                    lose = fake.lose_answers > 0
+                    lose = fake.lose_answers > 0 and path.startswith(fake.lose_only or "")
                     fake.lose_answers -= lose
                 if lose:
                     # Carried out, answer lost: close the connection without a response.
