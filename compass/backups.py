@@ -127,8 +127,13 @@ class DatabaseReport:
 
 def verify_database(db_path: Path, *, config: Path, env: dict[str, str], workdir: Path,
                     max_lag: float = DEFAULT_MAX_LAG_SECONDS,
-                    now: dt.datetime | None = None) -> DatabaseReport:
-    """Restore one database's replica into `workdir` and compare it with the live file."""
+                    now: dt.datetime | None = None,
+                    settings: Settings | None = None) -> DatabaseReport:
+    """Restore one database's replica into `workdir` and compare it with the live file.
+
+    With `settings`, also check that every completed order in the restored copy can have
+    its report served: the replica holds the database, not the PDFs, so each one must be
+    on this data directory's disk or rebuildable from its stored result."""
     now = now or clock.now()
     report = DatabaseReport(database=str(db_path))
     binary = litestream_binary()
@@ -168,6 +173,8 @@ def verify_database(db_path: Path, *, config: Path, env: dict[str, str], workdir
         if report.integrity != "ok":
             report.problems.append(f"integrity_check: {report.integrity}")
         replica_counts = store.files.snapshot_counts(copy)
+        if settings is not None:
+            _check_reports(report, store.files.completed_orders(copy), settings)
     finally:
         copy.close()
 
@@ -205,16 +212,36 @@ def verify_database(db_path: Path, *, config: Path, env: dict[str, str], workdir
     return report
 
 
+def _check_reports(report: DatabaseReport, orders: list[dict], settings: Settings) -> None:
+    from compass import documents  # the report and PDF machinery: only this check needs it
+
+    rebuilt = 0
+    for order in orders:
+        if documents.current_report_pdf(order, settings) is not None:
+            continue
+        problem = documents.can_rebuild_report(order, settings)
+        if problem:
+            report.problems.append(f"order {order['order_number']}: report cannot be served: "
+                                   f"{problem}")
+        else:
+            rebuilt += 1
+    if rebuilt:
+        report.notes.append(f"{rebuilt} completed order(s) have no PDF on disk; each is "
+                            "rebuilt from its stored result on its first download")
+
+
 def verify(data_dir: Path, *, databases: tuple[str, ...] = DATABASES,
-           max_lag: float = DEFAULT_MAX_LAG_SECONDS) -> list[DatabaseReport]:
+           max_lag: float = DEFAULT_MAX_LAG_SECONDS,
+           settings: Settings | None = None) -> list[DatabaseReport]:
     """Verify every database's replica; each report says what is wrong, if anything."""
     env = litestream_env(data_dir)
     config = config_path()
     reports = []
     with tempfile.TemporaryDirectory(prefix="compass-backup-verify-") as tmp:
         for name in databases:
-            reports.append(verify_database(data_dir.resolve() / name, config=config, env=env,
-                                           workdir=Path(tmp), max_lag=max_lag))
+            reports.append(verify_database(
+                data_dir.resolve() / name, config=config, env=env, workdir=Path(tmp),
+                max_lag=max_lag, settings=settings if name == "compass.db" else None))
     return reports
 
 
@@ -253,9 +280,10 @@ def reports_as_json(reports: list[DatabaseReport]) -> str:
 
 def cmd_backup_verify(args: object) -> int:
     """`compass backup-verify [--json] [--max-lag S]`: exit 1 when any replica fails."""
-    data_dir = Settings().COMPASS_DATA_DIR
+    settings = Settings()
     try:
-        reports = verify(data_dir, max_lag=getattr(args, "max_lag", DEFAULT_MAX_LAG_SECONDS))
+        reports = verify(settings.COMPASS_DATA_DIR, settings=settings,
+                         max_lag=getattr(args, "max_lag", DEFAULT_MAX_LAG_SECONDS))
     except BackupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -76,19 +76,58 @@ def current_report_pdf(order: dict, settings: Settings) -> Path | None:
     if not relative:
         return None
     path = (settings.COMPASS_DATA_DIR / relative).resolve()
-    reports = (settings.COMPASS_DATA_DIR / "reports").resolve()
     # The column is ours, but a path outside reports/ is never served all the same.
-    if not path.is_relative_to(reports) or not path.is_file():
+    if not _inside_reports(settings, relative) or not path.is_file():
         return None
     return path
 
 
 def ensure_report_pdf(db: sqlite_utils.Database, order: dict, settings: Settings) -> Path:
-    """The stored report PDF, rendering it first if it was never stored (worker only)."""
+    """The stored report PDF, rendering it first if it is missing (worker only).
+
+    Never stored: rendered as the next version. Stored but its file is gone (the backup
+    holds the database, not the files: after a restore every row is back and no PDF is):
+    rendered again from the stored result into the version's own path, so the order keeps
+    serving the same version and no row changes."""
     existing = current_report_pdf(order, settings)
     if existing is not None:
         return existing
-    return store_report_pdf(db, order, settings).path
+    relative = order.get("report_pdf_path")
+    if not relative or not _inside_reports(settings, relative):
+        return store_report_pdf(db, order, settings).path
+    rendered = _render(report_document(report_for_order(order, settings)),
+                       REPORT_RENDER_TIMEOUT)
+    path = settings.COMPASS_DATA_DIR / relative
+    files.write_atomically(path, rendered.pdf)
+    log.warning("order %s: report PDF %s was missing; rebuilt from the stored result "
+                "(%.2f s)", order["order_number"], relative, rendered.seconds)
+    return path
+
+
+def rebuild_report_pdf(db: sqlite_utils.Database, order_id: int,
+                       settings: Settings) -> Path | None:
+    """The render job behind a download that found no file: a completed order's PDF."""
+    order = store.orders.get(db, order_id)
+    if order is None or order["status"] != "completed":
+        return None
+    return ensure_report_pdf(db, order, settings)
+
+
+def can_rebuild_report(order: dict, settings: Settings) -> str | None:
+    """None when the completed order's report can be served (its PDF is on disk, or its
+    stored result builds the printable document again); else why not."""
+    if current_report_pdf(order, settings) is not None:
+        return None
+    try:
+        report_document(report_for_order(order, settings))
+    except Exception as exc:  # whatever stops the rebuild is the answer
+        return f"no PDF on disk and it cannot be rebuilt: {type(exc).__name__}: {exc}"[:300]
+    return None
+
+
+def _inside_reports(settings: Settings, relative: str) -> bool:
+    path = (settings.COMPASS_DATA_DIR / relative).resolve()
+    return path.is_relative_to((settings.COMPASS_DATA_DIR / "reports").resolve())
 
 
 def receipt_path(order: dict, settings: Settings) -> Path:

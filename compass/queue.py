@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 Job = Literal["process_order", "send_email", "process_refund", "revise_report",
-              "probe_ai_service"]
+              "probe_ai_service", "render_report"]
 JOBS: tuple[Job, ...] = get_args(Job)
 ENTRY_POINT_GROUP = "compass.queue"
 
@@ -155,3 +155,8 @@ def replaced(**handlers: Handler) -> Iterator[None]:
     finally:
         _handlers.clear()
         _handlers.update(saved)
+
+
+def render_report(order_id: int) -> None:
+    """Render a completed order's missing report PDF (compass.documents.rebuild_report_pdf)."""
+    _request("render_report", order_id)

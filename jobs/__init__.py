@@ -50,6 +50,7 @@ IMPLEMENTATIONS: dict[str, Callable[..., object]] = {
     "process_refund": refunds.enqueue_refund,
     "revise_report": revisions.enqueue_revision,
     "probe_ai_service": tasks.schedule_probe,
+    "render_report": tasks.enqueue_render,
 }
 queue.provide(IMPLEMENTATIONS)
 startup.start_process()

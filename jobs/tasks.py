@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from compass import outage, processing
+from compass import documents, outage, processing
 from compass.settings import get_settings
 from compass.tiers import get_tier
 from jobs import huey, job_db
@@ -41,3 +41,15 @@ def probe_ai_service() -> str:
 
 def schedule_probe(delay_seconds: float) -> None:
     probe_ai_service.schedule(delay=delay_seconds)
+
+
+@huey.task(priority=60)
+def render_report(order_id: int) -> str:
+    """A completed order's PDF that a download found missing (after a restore, say)."""
+    with job_db() as db:
+        path = documents.rebuild_report_pdf(db, order_id, get_settings())
+    return "rendered" if path is not None else "not completed"
+
+
+def enqueue_render(order_id: int) -> None:
+    render_report(order_id)

@@ -61,3 +61,12 @@ def oldest_missing_write(conn: sqlite3.Connection, table: str, column: str,
         (value,) = conn.execute(f"SELECT min({column}) FROM {_quote(table)} WHERE {column} > ?",  # noqa: S608
                                 (replica_newest,)).fetchone()
     return value
+
+
+def completed_orders(conn: sqlite3.Connection) -> list[dict]:
+    """Every completed order of a restored compass.db (none when it has no orders table)."""
+    if "orders" not in _tables(conn):
+        return []
+    cursor = conn.execute("SELECT * FROM orders WHERE status = 'completed' ORDER BY id")
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -8,7 +8,10 @@ The download serves the PDF the worker stored when the order completed: it never
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
+import time
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -18,12 +21,19 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from compass import documents, lifecycle, progress, store, templating
+from compass import documents, lifecycle, progress, queue, store, templating
 from compass.report import ReportError, build_report, date_label, load_result, pdf_filename
 from compass.tiers import get_tier
 from compass.web.common import error_page, not_found, render, state
 
 _PRIVATE = {"Cache-Control": "private, no-store"}
+log = logging.getLogger(__name__)
+# A download that finds no PDF asks the worker to make it and waits this long for it (a
+# render takes a second or two) before answering "being prepared, try again shortly".
+PDF_WAIT_SECONDS = 8.0
+# One render request per order this often, however many times the page is reloaded.
+_RENDER_REQUEST_EVERY = 30.0
+_render_requested: dict[int, float] = {}
 
 
 def _pending(request: Request, order: dict) -> Response:
@@ -108,8 +118,9 @@ async def download(request: Request) -> Response:
         return _pending(request, store.orders.status_view(app.db, order["public_id"]) or order)
     path = documents.current_report_pdf(order, app.settings)
     if path is None:
-        # The report is stored before its PDF (the email job renders it): say so and come
-        # back by itself, rather than fail.
+        path = await _rebuilt_pdf(request, order)
+    if path is None:
+        # Still being made: say so and come back by itself, rather than fail.
         return render(request, "report/pdf_pending.html", {"order": order}, status_code=202,
                       headers=_PRIVATE | {"Retry-After": "5"})
     if _counts_as_download(request):
@@ -118,6 +129,29 @@ async def download(request: Request) -> Response:
     return FileResponse(path, media_type="application/pdf",
                         filename=pdf_filename(order["order_number"]),
                         content_disposition_type="attachment", headers=_PRIVATE)
+
+
+async def _rebuilt_pdf(request: Request, order: dict) -> Path | None:
+    """No PDF on disk for a completed order: the email job has not made it yet, or the
+    file was lost (a restore brings back the rows, not the files). Ask the worker to make
+    it (compass.documents.rebuild_report_pdf) and wait briefly for it."""
+    app = state(request)
+    now = time.monotonic()
+    if now - _render_requested.get(order["id"], -_RENDER_REQUEST_EVERY) >= _RENDER_REQUEST_EVERY:
+        _render_requested[order["id"]] = now
+        try:
+            queue.render_report(order["id"])
+        except Exception:
+            log.exception("order %s: could not request its PDF", order["order_number"])
+    deadline = now + PDF_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.25)
+        current = store.orders.download_view(app.db, order["public_id"]) or order
+        path = documents.current_report_pdf(current, app.settings)
+        if path is not None:
+            _render_requested.pop(order["id"], None)
+            return path
+    return None
 
 
 async def receipt(request: Request) -> Response:
