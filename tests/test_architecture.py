@@ -87,3 +87,11 @@ def test_handler_modules_do_not_import_each_other():
         offenders += [f"{name} imports {other}" for other in sorted(imported & handlers)]
     assert handlers >= {"orders", "checkout", "accounts", "refunds", "revisions"}
     assert offenders == []
+
+
+def test_no_test_file_imports_another():
+    """Shared test data lives in tests/factories.py, not in some test file's helpers."""
+    offenders = [path.name for path in (ROOT / "tests").glob("test_*.py")
+                 if re.search(r"^\s*(from tests\.test_\w+ import|import tests\.test_)",
+                              path.read_text(), re.M)]
+    assert offenders == []
