@@ -23,7 +23,7 @@ from structlog.typing import EventDict, WrappedLogger
 
 __all__ = [
     "REDACTED", "bind_contextvars", "bound_order", "clear_contextvars", "configure",
-    "get_logger", "redact_event", "scrub_text",
+    "get_logger", "redact_event", "scrub_text", "scrub_value",
 ]
 
 REDACTED = "[redacted]"
@@ -85,19 +85,24 @@ def scrub_text(text: str) -> str:
     return _CARD_CANDIDATE.sub(_scrub_card, text)
 
 
-def _scrub(value: Any, depth: int = 0) -> Any:
-    if depth > 6:
+def _scrub(value: Any, depth: int = 0, limit: int = 6) -> Any:
+    if depth > limit:
         return value
     if isinstance(value, str):
         return scrub_text(value)
     if isinstance(value, Mapping):
-        return {k: REDACTED if isinstance(k, str) and _is_secret_key(k) else _scrub(v, depth + 1)
-                for k, v in value.items()}
+        return {k: REDACTED if isinstance(k, str) and _is_secret_key(k)
+                else _scrub(v, depth + 1, limit) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
-        return [_scrub(item, depth + 1) for item in value]
+        return [_scrub(item, depth + 1, limit) for item in value]
     if isinstance(value, bytes):
         return scrub_text(value.decode("utf-8", "replace"))
     return value
+
+
+def scrub_value(value: Any, *, limit: int = 6) -> Any:
+    """`value` redacted as a log line is, nested up to `limit` levels (compass.tracking)."""
+    return _scrub(value, 0, limit)
 
 
 def redact_event(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
@@ -198,6 +203,9 @@ def configure(process: str, *, level: str | int = "INFO", stream: TextIO | None 
     for name in ("httpx", "httpx2", "httpcore"):
         logging.getLogger(name).setLevel(logging.WARNING)
     _configured = True
+    from compass import tracking
+
+    tracking.init(process)  # Sentry, when SENTRY_DSN is set, behind the same redaction
 
 
 class _JSONHandler(logging.StreamHandler):

@@ -137,6 +137,8 @@ class Settings(BaseSettings):
     SWEEP_SECONDS: float = Field(default=5.0, gt=0)
 
     LITESTREAM_REPLICA_URL: str | None = None
+    # Error tracking (compass.tracking reads it from the environment at logging set-up).
+    SENTRY_DSN: SecretStr | None = None
 
     # Outside production (where Fly-Client-IP names the client), the proxies whose
     # X-Forwarded-For is believed: IPs or networks, comma-separated, or "*". Empty: none.
@@ -153,7 +155,7 @@ class Settings(BaseSettings):
         "SECRET_KEY_PREVIOUS",
         "STRIPE_API_BASE", "ANTHROPIC_BASE_URL", "COMPASS_MODEL", "COMPASS_MODEL_STARTER",
         "COMPASS_MODEL_STANDARD", "COMPASS_MODEL_PREMIUM", "SMTP_HOST", "SMTP_USER",
-        "LITESTREAM_REPLICA_URL", "BUSINESS_CONTACT",
+        "LITESTREAM_REPLICA_URL", "BUSINESS_CONTACT", "SENTRY_DSN",
         mode="before",
     )
     @classmethod
