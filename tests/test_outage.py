@@ -43,6 +43,12 @@ def probe(db, server, key=GOOD_KEY):
     return asyncio.run(scenario())
 
 
+def failing_engine(error: Exception):
+    async def engine(*args, **kwargs):
+        raise error
+    return engine
+
+
 def outage_emails(db):
     return list(db["emails"].rows_where("kind = 'ai_outage'"))
 
@@ -140,12 +146,12 @@ def test_the_outage_email_renders_with_the_apis_message(db, admins):
 def test_a_failed_order_tells_the_customer_the_true_reason(db, reason, says, never):
     from compass import notifications
     from compass.engine import EngineFailed
-    from tests.test_worker import FakeEngine
-    from tests.test_worker import run as run_with_engine
 
     order = paid_order(db, status="paid")
     with queue.replaced(send_email=lambda *a: None, process_refund=lambda *a: None):
-        assert run_with_engine(db, order["id"], FakeEngine(fail=EngineFailed(reason))) == "failed"
+        assert asyncio.run(processing.run_order(
+            db, order["id"], engine=failing_engine(EngineFailed(reason)),
+            provider=object())) == "failed"
     row = next(db["emails"].rows_where("kind = 'processing_failed'"))
     message = notifications.build_message(db, row, get_settings())
     text = message.get_body(("plain",)).get_content()
