@@ -85,12 +85,45 @@ class ProgressWriter:
         return self.durations
 
 
-async def _heartbeat(db: sqlite_utils.Database, order_id: int, owner: str) -> None:
-    # Keeps the lease alive through long model calls that report no progress.
+async def _heartbeat(db: sqlite_utils.Database, order_id: int, owner: str,
+                     writer: ProgressWriter) -> None:
+    # Keeps the lease alive through long model calls that report no progress; renews only
+    # a lease that is still ours (a worker frozen past its lease must not take it back).
     while True:
         await asyncio.sleep(HEARTBEAT_SECONDS)
-        store.orders.take_lease(db, order_id, owner, now=clock.now_iso(),
-                                expires_at=clock.iso_in(LEASE_SECONDS))
+        if not store.orders.renew_lease(db, order_id, owner,
+                                        expires_at=clock.iso_in(LEASE_SECONDS)):
+            writer.lease_lost = True
+
+
+class LeaseLost(BaseException):
+    """This worker no longer owns the order (its lease expired while it was frozen, and
+    another worker took it). A BaseException, like CancelledError: the engine's handlers
+    of model errors must not catch it, retry or record it as the order's failure."""
+
+
+class LeasedProvider:
+    """The model provider, behind a compare-and-set on the order's lease: before every model
+    call the lease is renewed if it is still ours, else LeaseLost is raised, so a worker
+    that lost the order stops before paying for another call. Calls already in flight
+    finish (they are paid for) and their answers land in the ledger for the new owner."""
+
+    def __init__(self, provider: Any, db: sqlite_utils.Database, order_id: int, owner: str,
+                 writer: ProgressWriter):
+        self.provider, self.db, self.order_id, self.owner = provider, db, order_id, owner
+        self.writer = writer
+        self.name = getattr(provider, "name", "unknown")
+        self.offline = getattr(provider, "offline", False)
+
+    async def complete(self, request: Any, *, on_started: Any = None) -> Any:
+        if self.writer.lease_lost or not store.orders.renew_lease(
+                self.db, self.order_id, self.owner, expires_at=clock.iso_in(LEASE_SECONDS)):
+            self.writer.lease_lost = True
+            raise LeaseLost(f"order {self.order_id}: lease lost before a {request.phase} call")
+        return await self.provider.complete(request, on_started=on_started)
+
+    async def aclose(self) -> None:
+        await self.provider.aclose()
 
 
 class RetryLater(Exception):
@@ -136,10 +169,11 @@ async def _run_leased(db: sqlite_utils.Database, order_id: int, *, engine: Engin
             order = lifecycle.transition(db, order_id, "processing", reason=f"worker {owner}")
     tier = get_tier(order["tier"])
     writer = ProgressWriter(db, order_id, owner)
-    heartbeat = asyncio.create_task(_heartbeat(db, order_id, owner))
+    heartbeat = asyncio.create_task(_heartbeat(db, order_id, owner, writer))
     try:
         result = await engine(
-            lifecycle.order_input_of(order), tier, provider=provider, db=db,
+            lifecycle.order_input_of(order), tier,
+            provider=LeasedProvider(provider, db, order_id, owner, writer), db=db,
             # Stable per order: a re-run after a crash resumes from the call ledger.
             run_id=f"order-{order['public_id']}", order_id=order_id, progress=writer,
             model=get_settings().model_for(tier.name))
@@ -170,6 +204,11 @@ async def _run_leased(db: sqlite_utils.Database, order_id: int, *, engine: Engin
                                              "lease_owner": None, "lease_expires_at": None})
         log.warning("order %s failed: %s", order["order_number"], reason)
         return "failed"
+    except LeaseLost:
+        # Another worker owns the order now: write nothing more, leave it to them.
+        log.error("order %s: lease lost (another worker took it); stopped before the next "
+                  "model call", order["order_number"])
+        return "lease_lost"
     except BaseException:
         # A bug or a crash: give the lease back so a retry (huey's, or the reconciler's) can run.
         with store.transaction(db):

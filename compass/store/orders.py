@@ -113,6 +113,16 @@ def take_lease(db: sqlite_utils.Database, order_id: int, owner: str, *, now: str
     return cursor.rowcount == 1
 
 
+def renew_lease(db: sqlite_utils.Database, order_id: int, owner: str, *,
+                expires_at: str) -> bool:
+    """Extend `owner`'s lease, compare-and-set: False when the order is no longer its own
+    (another worker took it, or it left `processing`). Never takes a lease."""
+    cursor = db.conn.execute(
+        "UPDATE orders SET lease_expires_at = ? WHERE id = ? AND lease_owner = ?"
+        " AND status = 'processing'", (expires_at, order_id, owner))
+    return cursor.rowcount == 1
+
+
 def release_lease(db: sqlite_utils.Database, order_id: int, owner: str) -> None:
     db.conn.execute(
         "UPDATE orders SET lease_owner = NULL, lease_expires_at = NULL"
