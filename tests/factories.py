@@ -188,6 +188,39 @@ def anthropic(server) -> AnthropicProvider:
     return AnthropicProvider(api_key="test-key", base_url=server.base_url, backoff_base=0.01)
 
 
+class FakeEngine:
+    """Reports progress through the phases like the real engine, then answers or fails."""
+
+    def __init__(self, *, fail: Exception | None = None, step: float = 0.0, check=None):
+        self.fail, self.step, self.check = fail, step, check
+        self.calls: list[dict] = []
+
+    async def __call__(self, order_input, tier, *, provider, db, run_id, order_id, progress,
+                       model=None):
+        self.calls.append({"run_id": run_id, "order_id": order_id, "tier": tier.name,
+                           "company": order_input.company_name})
+        for percent, phase in [(2, "rewrite"), (8, "research"), (18, "sample"), (40, "sample"),
+                               (70, "vote"), (75, "proposal"), (88, "review")]:
+            outcome = progress(percent, phase, f"{phase} label")
+            if asyncio.iscoroutine(outcome):
+                await outcome
+            if self.check:
+                self.check(percent, phase)
+            await asyncio.sleep(self.step)
+        if self.fail:
+            raise self.fail
+        progress(100, "done", "Your report is ready")
+        return {"workflows": [{"name": "Reminder bot", "domain": "operations",
+                               "description": "Texts patients."}],
+                "qa": {"score": 8, "passed": True}, "offline": True}
+
+
+def run_order_with(db, order_id, engine, **kwargs):
+    """The real worker code on one order, with `engine` standing in for the pipeline."""
+    return asyncio.run(processing.run_order(db, order_id, engine=engine, provider=object(),
+                                            **kwargs))
+
+
 # -- the worker and its queue --------------------------------------------------------------
 
 def fresh_heartbeat(age: float = 0.0, state: str = "running") -> None:

@@ -9,45 +9,13 @@ import pytest
 
 from compass import clock, lifecycle, processing, progress, store
 from compass.engine import EngineFailed
-from tests.factories import new_order, paid_order
-
-
-class FakeEngine:
-    """Reports progress through the phases like the real engine, then answers or fails."""
-
-    def __init__(self, *, fail: Exception | None = None, step: float = 0.0, check=None):
-        self.fail, self.step, self.check = fail, step, check
-        self.calls: list[dict] = []
-
-    async def __call__(self, order_input, tier, *, provider, db, run_id, order_id, progress,
-                       model=None):
-        self.calls.append({"run_id": run_id, "order_id": order_id, "tier": tier.name,
-                           "company": order_input.company_name})
-        for percent, phase in [(2, "rewrite"), (8, "research"), (18, "sample"), (40, "sample"),
-                               (70, "vote"), (75, "proposal"), (88, "review")]:
-            outcome = progress(percent, phase, f"{phase} label")
-            if asyncio.iscoroutine(outcome):
-                await outcome
-            if self.check:
-                self.check(percent, phase)
-            await asyncio.sleep(self.step)
-        if self.fail:
-            raise self.fail
-        progress(100, "done", "Your report is ready")
-        return {"workflows": [{"name": "Reminder bot", "domain": "operations",
-                               "description": "Texts patients."}],
-                "qa": {"score": 8, "passed": True}, "offline": True}
-
-
-def run(db, order_id, engine, **kwargs):
-    return asyncio.run(processing.run_order(db, order_id, engine=engine, provider=object(),
-                                            **kwargs))
+from tests.factories import FakeEngine, new_order, paid_order, run_order_with
 
 
 def test_run_completes_the_order_with_result_progress_and_durations(db):
     order = paid_order(db, tier="premium", status="paid")
     engine = FakeEngine(step=0.01)
-    assert run(db, order["id"], engine) == "completed"
+    assert run_order_with(db, order["id"], engine) == "completed"
     done = store.orders.get(db, order["id"])
     assert done["status"] == "completed" and done["progress_percent"] == 100
     assert done["phase"] == "done" and done["lease_owner"] is None
@@ -71,7 +39,7 @@ def test_progress_is_visible_to_other_connections_while_running(db, tmp_path):
         row = store.orders.get(reader, order["id"])
         seen.append((row["status"], row["progress_percent"], row["phase"], row["phase_label"]))
 
-    run(db, order["id"], FakeEngine(check=check))
+    run_order_with(db, order["id"], FakeEngine(check=check))
     assert seen[0] == ("processing", 2, "rewrite", "rewrite label")
     assert ("processing", 70, "vote", "vote label") in seen
     assert [s[1] for s in seen] == sorted(s[1] for s in seen)
@@ -95,7 +63,8 @@ def test_progress_writes_are_throttled_but_phase_changes_always_land(db, monkeyp
 
 def test_engine_failure_fails_the_order_with_the_reason(db):
     order = paid_order(db, status="paid")
-    result = run(db, order["id"], FakeEngine(fail=EngineFailed("QA scored 5/10 three times")))
+    engine = FakeEngine(fail=EngineFailed("QA scored 5/10 three times"))
+    result = run_order_with(db, order["id"], engine)
     failed = store.orders.get(db, order["id"])
     assert result == "failed"
     assert failed["status"] == "failed"
@@ -110,26 +79,26 @@ def test_unreachable_model_is_retried_while_retries_remain_then_fails(db):
     order = paid_order(db, status="paid")
     down = EngineFailed("the model API did not answer", retryable=True)
     with pytest.raises(processing.RetryLater):
-        run(db, order["id"], FakeEngine(fail=down), can_retry=True)
+        run_order_with(db, order["id"], FakeEngine(fail=down), can_retry=True)
     waiting = store.orders.get(db, order["id"])
     assert waiting["status"] == "processing" and waiting["lease_owner"] is None
-    assert run(db, order["id"], FakeEngine(fail=down), can_retry=False) == "failed"
+    assert run_order_with(db, order["id"], FakeEngine(fail=down), can_retry=False) == "failed"
     assert store.orders.get(db, order["id"])["failure_reason"] == "the model API did not answer"
 
 
 def test_a_bad_report_fails_at_once_even_with_retries_left(db):
     order = paid_order(db, status="paid")
-    assert run(db, order["id"], FakeEngine(fail=EngineFailed("QA 4/10")), can_retry=True) == \
-        "failed"
+    engine = FakeEngine(fail=EngineFailed("QA 4/10"))
+    assert run_order_with(db, order["id"], engine, can_retry=True) == "failed"
 
 
 def test_a_crash_releases_the_lease_so_a_retry_can_finish(db):
     order = paid_order(db, status="paid")
     with pytest.raises(ZeroDivisionError):
-        run(db, order["id"], FakeEngine(fail=ZeroDivisionError()))
+        run_order_with(db, order["id"], FakeEngine(fail=ZeroDivisionError()))
     crashed = store.orders.get(db, order["id"])
     assert crashed["status"] == "processing" and crashed["lease_owner"] is None
-    assert run(db, order["id"], FakeEngine()) == "completed"
+    assert run_order_with(db, order["id"], FakeEngine()) == "completed"
 
 
 def test_a_live_lease_keeps_other_workers_out_until_it_expires(db):
@@ -138,11 +107,11 @@ def test_a_live_lease_keeps_other_workers_out_until_it_expires(db):
     future = (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     store.orders.take_lease(db, order["id"], "other-worker", now=clock.now_iso(), expires_at=future)
     engine = FakeEngine()
-    assert run(db, order["id"], engine) == "leased_elsewhere"
+    assert run_order_with(db, order["id"], engine) == "leased_elsewhere"
     assert engine.calls == []
     # The other worker died: its lease lapses and the order can be taken again.
     db.execute("UPDATE orders SET lease_expires_at = '2000-01-01T00:00:00.000000Z'")
-    assert run(db, order["id"], engine) == "completed"
+    assert run_order_with(db, order["id"], engine) == "completed"
 
 
 def test_two_workers_racing_on_one_order_run_it_once(db, tmp_path):
@@ -164,8 +133,8 @@ def test_two_workers_racing_on_one_order_run_it_once(db, tmp_path):
 def test_orders_that_are_not_paid_are_not_run(db):
     order = new_order(db)
     engine = FakeEngine()
-    assert run(db, order["id"], engine) == "not_runnable:payment_pending"
-    assert run(db, 12345, engine) == "missing"
+    assert run_order_with(db, order["id"], engine) == "not_runnable:payment_pending"
+    assert run_order_with(db, 12345, engine) == "missing"
     assert engine.calls == []
 
 
