@@ -484,3 +484,14 @@ def test_fake_server_rejects_what_the_real_api_rejects(server):
     assert plain.status_code == 200
     assert plain.json()["content"][0]["text"] == OK_TEXT[:40]
     assert plain.json()["stop_reason"] == "max_tokens"
+
+
+def test_a_slow_healthy_stream_outlasting_the_base_deadline_completes():
+    # 2,000 tokens at 2,000 tokens/s: 1 s of streaming, twice the 0.5 s base deadline (the
+    # old whole-call limit). Never silent for 0.3 s, and the deadline grows with max_tokens.
+    text = '{"perspective": "operations", "workflows": [' + '"x", ' * 1990 + '"x"]}'
+    with running_server(tokens_per_second=2_000) as slow:
+        slow.always(Reply(text))
+        response = asyncio.run(complete(slow, make_request(max_tokens=8_000), timeout=0.3,
+                                        deadline_base=0.5, output_tokens_per_second=2_000))
+    assert response.text == text and response.extra["attempts"] == 1
