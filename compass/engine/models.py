@@ -43,6 +43,9 @@ class Brief(PhaseModel):
     goals: list[Sentence] = Field(min_length=1, max_length=6)
     constraints: list[Sentence] = Field(max_length=6)
     keywords: list[Short] = Field(min_length=3, max_length=15)
+    # Text in the form addressed to an AI ("ignore previous instructions…"), quoted: data
+    # about the form, never the customer's problem, a goal or a constraint.
+    flagged_instructions: list[Sentence] = Field(max_length=6)
 
 
 class Tool(PhaseModel):

@@ -33,6 +33,7 @@ from compass.engine.offline_catalog import FAMILIES, OTHER_PRODUCTS, TOOLS, Conc
 from compass.engine.offline_readiness import readiness
 from compass.engine.prompts import PERSPECTIVE_LABELS, PERSPECTIVES, extract_block
 from compass.engine.provider import ModelRequest, ModelResponse, OnStarted
+from compass.engine.qa import instruction_like
 from compass.intake import COMPANY_SIZES
 from compass.tiers import FEASIBILITY_RANK
 
@@ -232,7 +233,20 @@ class Customer:
 
 
 def _data_only(text: str) -> str:
-    return " ".join(s for s in _sentences(text) if not _INSTRUCTION.search(s))
+    return " ".join(s for s in _sentences(text)
+                    if not _INSTRUCTION.search(s) and not instruction_like(s))
+
+
+def _instructions(user_text: str) -> list[str]:
+    """Sentences of the form addressed to an AI, quoted (the rewrite flags them)."""
+    form = extract_block(user_text, "customer_input") or {}
+    found: list[str] = []
+    for key in ("company_name", "industry", "prompt", "pain_point"):
+        for sentence in _sentences(str(form.get(key) or "")):
+            if (_INSTRUCTION.search(sentence) or instruction_like(sentence)) \
+                    and sentence not in found:
+                found.append(sentence)
+    return [_clip(f"“{s}”", 600) for s in found][:6]
 
 
 def _customer(user_text: str) -> Customer:
@@ -385,6 +399,7 @@ def _rewrite(user_text: str) -> dict:
         "goals": goals[:6],
         "constraints": _constraints(customer),
         "keywords": _keywords(customer, ranked),
+        "flagged_instructions": _instructions(user_text),
     }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from compass.engine.offline_catalog import OTHER_PRODUCTS, TOOLS
+from compass.engine.qa import instruction_like
 from compass.intake import AI_COMFORT, BUDGETS, COMPANY_SIZES, DATA_LOCATIONS, TIMELINES
 
 QUESTIONS = {
@@ -117,7 +118,9 @@ def readiness(form: dict) -> dict:
     size_label = COMPANY_SIZES.get(size, "your size").lower()
     typical = _typical(size)
     assumed = f"not answered, so scored as typical for a business of {size_label}."
-    pain, prompt = text("pain_point"), text("prompt")
+    # Text addressed to an AI is not the customer's description: never quoted back.
+    pain, prompt = (" ".join(p for p in re.split(r"(?<=[.!?])\s+", text(key))
+                             if p and not instruction_like(p)) for key in ("pain_point", "prompt"))
     hours, people, cost = (_number(form.get(k)) for k in (
         "pain_hours_per_week", "pain_people", "pain_cost_per_hour"))
     timeline, budget = text("timeline"), text("tool_budget")

@@ -216,7 +216,8 @@ async def _run(run: Run, order_input: OrderInput) -> dict:
 
     await report(2, "rewrite", "Reading your answers")
     with run.timed("rewrite"):
-        brief: Brief = await run.call(prompts.rewrite_request(tier, model, customer))
+        brief = _guarded(await run.call(prompts.rewrite_request(tier, model, customer)),
+                         order_input)
     await report(8, "research", "Researching how businesses like yours work")
     # The readiness scorecard needs only the brief, so it is written beside the research.
     research, readiness = await asyncio.gather(
@@ -275,6 +276,22 @@ async def _run(run: Run, order_input: OrderInput) -> dict:
     await report(100, "done", "Your report is ready")
     return _result(run, order_input, brief, research, readiness, consensus, selections,
                    workflows, roadmap, proposal, review, score)
+
+
+def _guarded(brief: Brief, order_input: OrderInput) -> Brief:
+    """The brief with any instruction the form smuggled in moved to flagged_instructions:
+    whatever the model did with it, the analysts never read it as the customer's words."""
+    clean, _ = qa.guard_brief(brief.model_dump(), order_input.pain_point)
+    return Brief.model_validate(clean)
+
+
+def _guarded_proposal(proposal: Proposal) -> dict:
+    """What the customer reads of the proposal, without instruction-like sentences."""
+    out = {k: v for k, v in proposal.model_dump().items() if k != "workflows"}
+    out["executive_summary"] = qa.guard_summary(out["executive_summary"])
+    for key in ("recommendations", "next_steps"):
+        out[key] = [item for item in out[key] if not qa.instruction_like(item)]
+    return out
 
 
 def _flagged(order_input: OrderInput, brief: Brief) -> list[str]:
@@ -461,7 +478,7 @@ def _result(run: Run, order_input: OrderInput, brief: Brief, research: Research,
                     "website": order_input.company_website},
         "brief": brief.model_dump(),
         "research": research.model_dump(),
-        "readiness": readiness.model_dump(),
+        "readiness": qa.scrub(readiness.model_dump()),
         # The customer's own answers: the report's money is arithmetic on these.
         "answers": order_input.readiness_answers(labels=False),
         "workflows": [
@@ -476,7 +493,7 @@ def _result(run: Run, order_input: OrderInput, brief: Brief, research: Research,
                                                                 strict=True), start=1)
         ],
         "roadmap": roadmap.model_dump(),
-        "proposal": {k: v for k, v in proposal.model_dump().items() if k != "workflows"},
+        "proposal": _guarded_proposal(proposal),
         "consensus": _consensus_summary(consensus, selections),
         "considered": _considered(consensus, selections, run.tier),
         "qa": {**score.as_dict(), "attempts": run.attempt, "review": review.model_dump()},

@@ -139,6 +139,74 @@ def instruction_like(text: str) -> list[str]:
             if part.strip() and _INSTRUCTION.search(part)]
 
 
+def guard_brief(brief: dict, fallback_problem: str = "") -> tuple[dict, list[str]]:
+    """The brief with instruction-like text moved out of what describes the customer
+    (summary, problem, goals, constraints, keywords) into flagged_instructions, quoted.
+
+    Deterministic, so a model that fell for an injected instruction still never hands it
+    on as the customer's problem or a constraint. Returns the brief and what was moved."""
+    moved: list[str] = []
+
+    def keep(text: str) -> str:
+        found = instruction_like(text)
+        moved.extend(found)
+        return " ".join(p for p in _SENTENCE.split(text) if p.strip() and p.strip() not in found)
+
+    out = dict(brief)
+    for key in ("company_summary", "core_problem"):
+        out[key] = keep(str(brief.get(key, "")))
+    for key in ("goals", "constraints", "keywords"):
+        out[key] = [kept for kept in (keep(str(item)) for item in brief.get(key, [])) if kept]
+    if not out["core_problem"]:
+        out["core_problem"] = (first_pain(fallback_problem) or
+                               "Find where AI automation saves the most time in this business.")
+    if not out["company_summary"]:
+        out["company_summary"] = f"A {brief.get('industry') or 'small'} business."
+    if not out["goals"]:
+        out["goals"] = ["Save staff time on repetitive work."]
+    quoted = [str(q) for q in brief.get("flagged_instructions", [])]
+    for text in moved:
+        if not any(text.strip("“”\"") in q for q in quoted):
+            quoted.append(f"“{text[:590]}”")
+    out["flagged_instructions"] = quoted[:6]
+    # A keyword that only the flagged text uses ("Acme Corp") is not the customer's.
+    flagged_text = " ".join(quoted).lower()
+    clean_text = " ".join([out["company_summary"], out["core_problem"], *out["goals"],
+                           *out["constraints"]]).lower()
+    keywords = [k for k in out["keywords"]
+                if k.lower() not in flagged_text or k.lower() in clean_text]
+    out["keywords"] = keywords if len(keywords) >= 3 else (keywords + [
+        w for w in ("automation", "workflows", "efficiency") if w not in keywords])[:3]
+    return out, moved
+
+
+def scrub(value: Any) -> Any:
+    """`value` (JSON-like) with instruction-like sentences removed from every string; a
+    string that was nothing else reads "(withheld)"."""
+    if isinstance(value, str):
+        found = instruction_like(value)
+        if not found:
+            return value
+        kept = " ".join(p for p in _SENTENCE.split(value) if p.strip() and p.strip() not in found)
+        return kept or "(withheld)"
+    if isinstance(value, list):
+        return [scrub(v) for v in value]
+    if isinstance(value, dict):
+        return {k: scrub(v) for k, v in value.items()}
+    return value
+
+
+def guard_summary(text: str) -> str:
+    """An executive summary without instruction-like sentences (quoted or not)."""
+    paragraphs = []
+    for paragraph in text.split("\n"):
+        found = instruction_like(paragraph)
+        paragraphs.append(" ".join(p for p in _SENTENCE.split(paragraph)
+                                   if p.strip() and p.strip() not in found) if found
+                          else paragraph)
+    return "\n".join(paragraphs)
+
+
 # A product the customer names counts as theirs only when they say they use it ("we use",
 # "through our", "in our", "on Shopify"), not when they merely name it or ask for it.
 _USE_CUE = re.compile(
