@@ -15,7 +15,7 @@ from compass.engine.provider import ModelRequest, ModelResponse
 from compass.report import build_report
 from compass.templating import render
 from tests.fakes.messages_api import running_server
-from tests.test_engine import anthropic, example, run
+from tests.factories import anthropic, example, run
 
 ACME = "Acme Corp"
 HOSTILE = [
