@@ -14,8 +14,8 @@ from compass.engine.offline import OfflineProvider
 from compass.engine.provider import ModelRequest, ModelResponse
 from compass.report import build_report
 from compass.templating import render
-from tests.fakes.messages_api import running_server
 from tests.factories import anthropic, example, run
+from tests.fakes.messages_api import running_server
 
 ACME = "Acme Corp"
 HOSTILE = [
