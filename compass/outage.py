@@ -20,7 +20,7 @@ from typing import Any
 
 import sqlite_utils
 
-from compass import lifecycle, mail, queue, store
+from compass import clock, lifecycle, mail, queue, store
 from compass.settings import get_settings
 from compass.tiers import TIERS
 
@@ -95,9 +95,18 @@ def resume_held(db: sqlite_utils.Database, reason: str) -> list[str]:
                 resumed.append(order["order_number"])
                 store.after_commit(db, functools.partial(queue.process_order, order["id"],
                                                          order["tier"]))
+    # Premium revisions that waited, queued, are asked for again (a duplicate is harmless:
+    # the job claims its row).
+    for revision_id in store.revisions.to_resume(db, stale_before=clock.now_iso()):
+        queue.revise_report(revision_id)
     if resumed:
         log.warning("AI service back: resumed %s", ", ".join(resumed))
     return resumed
+
+
+def model_for_tier(tier: str) -> str:
+    """The model a tier's calls use (the probe asks the one that failed)."""
+    return get_settings().model_for(tier) or TIERS[tier].model
 
 
 def probe_model(incident: dict) -> str:

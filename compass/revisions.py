@@ -19,7 +19,7 @@ from typing import Any
 
 import sqlite_utils
 
-from compass import clock, lifecycle, store
+from compass import clock, lifecycle, outage, store
 from compass.settings import Settings
 from compass.tiers import get_tier
 
@@ -127,6 +127,11 @@ async def run_revision(db: sqlite_utils.Database, revision_id: int, *, provider:
     if order["status"] != "completed":
         _fail(db, revision_id, f"the order is {order['status']}")
         return "failed"
+    if outage.current(db) is not None:
+        # The API refuses our account (compass.outage): wait, queued, for the probe.
+        with store.transaction(db):
+            store.revisions.update(db, revision_id, status="queued")
+        return "held"
 
     def heartbeat(percent: int, phase: str, label: str) -> None:
         store.revisions.update(db, revision_id, status="running")  # keeps it from going stale
@@ -138,6 +143,16 @@ async def run_revision(db: sqlite_utils.Database, revision_id: int, *, provider:
             db=db, run_id=run_id_for(order, revision), order_id=order["id"],
             revision_number=revision["number"], progress=heartbeat)
     except EngineFailed as exc:
+        if getattr(exc, "systemic", False):
+            # Our outage, not the revision's failure: queued again, resumed by the probe.
+            with store.transaction(db):
+                outage.report_systemic(
+                    db, kind=exc.kind, status=getattr(exc.__cause__, "status", None),
+                    message=str(exc.__cause__ or exc.reason),
+                    model=outage.model_for_tier(order["tier"]))
+                store.revisions.update(db, revision_id, status="queued",
+                                       failure_reason=str(exc)[:2000])
+            return "held"
         if getattr(exc, "retryable", False):
             with store.transaction(db):
                 store.revisions.update(db, revision_id, status="queued",

@@ -189,3 +189,34 @@ def test_admin_shows_the_outage_banner_held_orders_and_a_pass_rate_over_qa_only(
     attention = text.split("Needs attention")[1]
     assert waiting["order_number"] in attention and broken["order_number"] in attention
     assert ">held<" in attention and ">failed<" in attention
+
+
+def test_a_revision_refused_by_the_api_waits_queued_and_is_asked_for_again(db, admins):
+    from compass import revisions
+    from compass.engine import EngineFailed
+    from compass.engine.provider import ProviderError
+
+    order = paid_order(db, tier="premium", status="completed")
+    revision, _ = revisions.request_revision(db, order["id"], "More on the no-show plan.")
+
+    async def refused(*args, **kwargs):
+        cause = ProviderError("Anthropic API answered 401 (authentication_error: invalid "
+                              "x-api-key)", status=401, systemic=True, kind="authentication")
+        raise EngineFailed(f"the AI service is not available ({cause})", systemic=True,
+                           kind="authentication") from cause
+
+    revised: list[int] = []
+    with queue.replaced(send_email=lambda *a: None, probe_ai_service=lambda *a: None,
+                        revise_report=revised.append, process_order=lambda *a: None):
+        outcome = asyncio.run(revisions.run_revision(db, revision["id"], provider=object(),
+                                                     reviser=refused))
+        assert outcome == "held"
+        assert store.revisions.get(db, revision["id"])["status"] == "queued"
+        assert outage.current(db)["kind"] == "authentication" and len(outage_emails(db)) == 2
+        # While the incident is open, a run makes no call at all.
+        assert asyncio.run(revisions.run_revision(db, revision["id"], provider=object(),
+                                                  reviser=refused)) == "held"
+        with store.transaction(db):
+            store.incidents.close(db, outage.current(db)["id"])
+        outage.resume_held(db, "test")
+    assert revised == [revision["id"]]
