@@ -348,7 +348,7 @@ def test_a_probe_that_succeeds_closes_a_tripped_breaker(server):
 
     assert asyncio.run(scenario()).text == OK_TEXT
     probe = server.requests[2].body
-    assert probe["max_tokens"] == 16 and probe["model"] == "claude-haiku-5-5"
+    assert probe["max_tokens"] == 1_024 and probe["model"] == "claude-haiku-5-5"
 
 
 def test_a_wrong_key_is_401_and_the_key_never_appears_in_the_error():

@@ -47,6 +47,7 @@ RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 SYSTEMIC_STATUSES = {400: "invalid_request", 401: "authentication", 402: "billing",
                      403: "permission", 404: "model_not_found"}
 SPEND_LIMIT_CODE = "enforced_spend_limit_reached"
+PROBE_MAX_TOKENS = 1_024
 # A `retry-after` longer than this is not believed: the order has a delivery promise to keep.
 RETRY_AFTER_CAP = 60.0
 # An error event inside a 200 stream carries only its type; this is the status it stands for.
@@ -223,11 +224,13 @@ class AnthropicProvider:
         """One tiny call, to learn whether the API accepts us again. Raises ProviderError.
 
         Not through the breaker (it is what closes it) and not retried: the caller probes
-        again later. A `max_tokens` stop is a success: the API took the call."""
+        again later. A `max_tokens` stop is a success: the API took the call. The budget is
+        not tiny, so that no model's thinking minimum can reject the probe itself; only a
+        probe that succeeds is billed, once per incident (a cent or two)."""
         try:
             async with asyncio.timeout(self._deadline_base):
                 await self._client.messages.create(
-                    model=model, max_tokens=16,
+                    model=model, max_tokens=PROBE_MAX_TOKENS,
                     messages=[{"role": "user", "content": "Reply with the word ok."}])
         except (anthropic.APIError, httpx2.TransportError, TimeoutError, ValueError) as exc:
             failure = self._classify(exc)
