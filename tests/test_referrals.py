@@ -143,6 +143,12 @@ def test_referral_walk_with_stripe(fake_stripe, stripe_env, data_dir):
         assert row["to_address"] == DANA and promo["code"] in text and "20% off" in text
         assert store.referrals.get(db, referral["id"])["reward_code"] == promo["code"]
 
+        # The dashboard shows it too (should the email go astray).
+        sign_in(client, data_dir, DANA)
+        dashboard = client.get("/dashboard").text
+        assert "1 friend ordered through your link" in dashboard and promo["code"] in dashboard
+        client.cookies.clear()
+
         # Dana's next order, with the code typed in the order form.
         again = place_order(client, email=DANA, promotion_code=promo["code"].lower())
         assert again.status_code == 303, again.text

@@ -76,6 +76,17 @@ def record_error(db: sqlite_utils.Database, referral_id: int, error: str) -> Non
                     " updated_at = ? WHERE id = ?", (error[:500], now_iso(), referral_id))
 
 
+def for_referrer(db: sqlite_utils.Database, referrer_id: int) -> dict:
+    """The referrer's dashboard: friends whose order was paid, and the reward codes made."""
+    row = fetch_one(db, "SELECT count(*) FILTER (WHERE status IN ('due', 'rewarding',"
+                        " 'rewarded')) AS friends FROM referrals WHERE referrer_id = ?",
+                    [referrer_id])
+    codes = fetch_all(db, "SELECT reward_code, rewarded_at FROM referrals"
+                          " WHERE referrer_id = ? AND status = 'rewarded' ORDER BY id",
+                      [referrer_id])
+    return {"friends": (row or {}).get("friends") or 0, "codes": codes}
+
+
 def rewards_to_make(db: sqlite_utils.Database, *, now: str) -> list[dict]:
     """Referrals whose reward is due (refund window over) or was started and not finished."""
     return fetch_all(db, "SELECT * FROM referrals WHERE (status = 'due' AND reward_due_at <= ?)"

@@ -210,17 +210,19 @@ async def dashboard(request: Request) -> Response:
     if principal is None:
         return sign_in_redirect(request)
     orders = []
-    referral_link = None
+    referral_link, referred = None, None
     if principal.customer is not None:
         orders = [_dashboard_row(o)
                   for o in store.orders.for_customer(state(request).db, principal.customer["id"])]
         code = referrals.referral_code(state(request).db, principal.customer["id"])
         referral_link = f"{state(request).settings.BASE_URL.rstrip('/')}/order/new?ref={code}"
+        referred = store.referrals.for_referrer(state(request).db, principal.customer["id"])
     settings = state(request).settings
     response = render(request, "accounts/dashboard.html", {
         "principal": principal, "orders": orders,
         "active": any(o["status"] in lifecycle.ACTIVE for o in orders),
-        "referral_link": referral_link, "referral_percent": settings.REFERRAL_DISCOUNT_PERCENT,
+        "referral_link": referral_link, "referred": referred,
+        "referral_percent": settings.REFERRAL_DISCOUNT_PERCENT,
         "reward_percent": settings.REFERRAL_REWARD_PERCENT},
         headers={"Cache-Control": "no-store"})
     return _refresh_cookie(request, response)
