@@ -111,6 +111,19 @@ class Settings(BaseSettings):
     AI_PROBE_SECONDS: float = Field(default=60.0, gt=0)
     ANTHROPIC_MAX_RETRIES: int = Field(default=4, ge=0, le=10)
     ANTHROPIC_MAX_CONCURRENCY: int = Field(default=8, ge=1, le=64)
+    # The account's rate limits per model (Claude Console > Limits; docs/scaling.md has
+    # them per usage tier): calls wait for room instead of meeting 429s. ANTHROPIC_RATE_LIMITS
+    # overrides them for named models, as JSON: {"claude-opus-5-5": {"rpm": 50,
+    # "itpm": 30000, "otpm": 8000}}. compass/engine/model_limits.py.
+    ANTHROPIC_REQUESTS_PER_MINUTE: float = Field(default=1000, gt=0)
+    ANTHROPIC_INPUT_TOKENS_PER_MINUTE: float = Field(default=450_000, gt=0)
+    ANTHROPIC_OUTPUT_TOKENS_PER_MINUTE: float = Field(default=90_000, gt=0)
+    ANTHROPIC_RATE_LIMITS: str = ""
+    # The length of the API's minute: 60. Only bench/burst.py shortens it, to scale time.
+    ANTHROPIC_RATE_LIMIT_MINUTE_SECONDS: float = Field(default=60.0, gt=0)
+    # Orders one worker process runs at the same time (async tasks in one event loop; the
+    # rate limits above are what bounds the model calls). Memory is the only other cost.
+    WORKER_ORDER_CONCURRENCY: int = Field(default=100, ge=1, le=1000)
 
     SMTP_HOST: str | None = None
     SMTP_PORT: int = 587
@@ -169,6 +182,19 @@ class Settings(BaseSettings):
         delays = [float(part) for part in value.split(",") if part.strip()]
         if any(d <= 0 for d in delays):
             raise ValueError("every delay must be a positive number of seconds")
+        return value
+
+    @field_validator("ANTHROPIC_RATE_LIMITS")
+    @classmethod
+    def _rate_limits_are_json(cls, value: str) -> str:
+        import json
+
+        parsed = json.loads(value) if value.strip() else {}
+        if not isinstance(parsed, dict) or not all(
+                isinstance(v, dict) and set(v) <= {"rpm", "itpm", "otpm"}
+                and all(isinstance(n, int | float) and n > 0 for n in v.values())
+                for v in parsed.values()):
+            raise ValueError('expected {"model": {"rpm": n, "itpm": n, "otpm": n}, ...}')
         return value
 
     @field_validator("ADMIN_TIMEZONE")

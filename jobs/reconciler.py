@@ -42,7 +42,9 @@ def _queued_order_ids() -> set[int]:
     for task in [*huey.pending(), *huey.scheduled()]:
         if task.name.endswith("process_order") and task.args:
             ids.add(int(task.args[0]))
-    return ids
+    from jobs.tasks import RUNNER
+
+    return ids | RUNNER.accepted()  # handed to this process's order loop, maybe waiting
 
 
 def reconcile(*, grace_seconds: float = reconciler.ORPHAN_GRACE_SECONDS) -> reconciler.Report:

@@ -5,22 +5,30 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from compass import documents, outage, processing
+from compass import documents, outage
 from compass.settings import get_settings
 from compass.tiers import get_tier
-from jobs import huey, job_db
+from jobs import huey, job_db, runner
 
 
-@huey.task(retries=3, retry_delay=120, context=True)
+@huey.task(retries=3, context=True)
 def process_order(order_id: int, task: Any = None) -> str:
-    """The queued job. Thread workers have no hard timeout; the engine bounds its model calls.
+    """The queued job: hands the order to this process's order loop (jobs/runner.py) and
+    returns, so a worker thread is never tied up by one order's model calls.
 
-    huey retries it (3 times, 2 minutes apart) when it raises: after a crash, or when the
-    model was unreachable. On the last attempt an unreachable model fails the order.
+    An order is tried 3 more times, 2 minutes apart, after a crash or while the model is
+    unreachable (the runner schedules them); on the last attempt an unreachable model fails
+    the order.
     """
     retries_left = task.retries if task is not None else 0
-    with job_db() as db:
-        return asyncio.run(processing.run_order(db, order_id, can_retry=retries_left > 0))
+    return "started" if RUNNER.submit(order_id, retries_left) is not None else "already_running"
+
+
+def _reschedule(order_id: int, retries_left: int, delay: float) -> None:
+    process_order.schedule(args=(order_id,), delay=delay, retries=retries_left)
+
+
+RUNNER = runner.OrderRunner(_reschedule)
 
 
 def enqueue_order(order_id: int, tier_name: str) -> None:

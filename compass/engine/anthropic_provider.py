@@ -40,6 +40,7 @@ import httpx2
 from anthropic.types import Message
 
 from compass.engine.breaker import CircuitBreaker
+from compass.engine.model_limits import ModelLimiter, estimate_tokens
 from compass.engine.provider import ModelRequest, ModelResponse, OnStarted, ProviderError
 
 RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
@@ -179,6 +180,7 @@ class AnthropicProvider:
         deadline_base: float = 120.0,
         output_tokens_per_second: float = 20.0,
         clock: Callable[[], float] = time.monotonic,
+        limiter: ModelLimiter | None = None,
     ) -> None:
         self._api_key = api_key
         self._timeout = timeout  # silence: the longest wait for any byte of the answer
@@ -188,6 +190,9 @@ class AnthropicProvider:
         self._backoff_base = backoff_base
         self._backoff_max = backoff_max
         self._semaphore = asyncio.Semaphore(max_concurrency)
+        # The account's rate limits, shared by every order of the process (None: not ours
+        # to keep, e.g. a test talking to a scripted server).
+        self._limiter = limiter
         self.breaker = CircuitBreaker(breaker_threshold, breaker_cooldown, clock)
         self._client = anthropic.AsyncAnthropic(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0,
@@ -274,6 +279,27 @@ class AnthropicProvider:
 
     async def _attempt(self, request: ModelRequest, params: dict[str, Any],
                        on_started: Callable[[], None], attempts: int) -> ModelResponse:
+        if self._limiter is None:
+            return await self._send(request, params, on_started, attempts)
+        reservation = await self._limiter.acquire(
+            request.model, estimate_tokens(request.system + request.user_text()),
+            request.max_tokens)
+        response = None
+        try:
+            response = await self._send(request, params, on_started, attempts)
+        finally:
+            # As the API counts: uncached input (cache reads are free of ITPM), and the
+            # output really written (the rest of max_tokens comes back). A failed call
+            # keeps its request and input, and gives all its output back.
+            self._limiter.settle(
+                reservation,
+                input_tokens=(response.input_tokens + response.cache_write_tokens
+                              if response is not None else None),
+                output_tokens=response.output_tokens if response is not None else 0)
+        return response
+
+    async def _send(self, request: ModelRequest, params: dict[str, Any],
+                    on_started: Callable[[], None], attempts: int) -> ModelResponse:
         async with self._semaphore:
             began = time.monotonic()
             # The SDK timeout bounds each read (silence); this bounds the whole call, sized

@@ -116,6 +116,7 @@ def build_provider(settings: Settings) -> ModelProvider:
         from compass.engine.offline import OfflineProvider
 
         return OfflineProvider()
+    from compass.engine import model_limits
     from compass.engine.anthropic_provider import AnthropicProvider
 
     return AnthropicProvider(
@@ -126,6 +127,7 @@ def build_provider(settings: Settings) -> ModelProvider:
         output_tokens_per_second=settings.ANTHROPIC_MIN_OUTPUT_TOKENS_PER_SECOND,
         max_retries=settings.ANTHROPIC_MAX_RETRIES,
         max_concurrency=settings.ANTHROPIC_MAX_CONCURRENCY,
+        limiter=model_limits.for_settings(settings),
     )
 
 

@@ -6,6 +6,10 @@ written by the first request and read by later ones), 400 for `temperature`/`top
 and empty text blocks. By default the content comes from the offline model; tests script
 other behaviours (errors, hangs, broken streams, fixed replies) one per request.
 
+Rate limits (`rate_limits=RateLimits(...)`, off by default): requests, uncached input and
+output tokens per minute per model, as token buckets; a request over them gets 429 with
+retry-after, and `rate_limits.rejected` counts them.
+
 Two things of the real model, off by default, on for the tests that need them:
 - `thinking=True`: each answer starts with a thinking block whose length grows with
   `output_config.effort` (THINKING_TOKENS; Opus 5.5 more, MODEL_THINKING_FACTOR). As on
@@ -196,13 +200,61 @@ class PromptCache:
 
 # -- the server ------------------------------------------------------------------------------
 
+class RateLimits:
+    """The API's rate limits per model: token buckets of requests, uncached input tokens and
+    output tokens (charged at max_tokens, the unused part refunded at the end), each the size
+    of its per-minute limit and refilling over `minute` seconds (shorter than 60 to keep a
+    benchmark's time scaled). A request that does not fit is answered 429 and counted."""
+
+    def __init__(self, requests: float, input_tokens: float, output_tokens: float, *,
+                 minute: float = 60.0) -> None:
+        self.sizes = (float(requests), float(input_tokens), float(output_tokens))
+        self.minute = minute
+        self._lock = threading.Lock()
+        self._levels: dict[str, list[float]] = {}
+        self._updated: dict[str, float] = {}
+        self.accepted = 0
+        self.rejected = 0
+
+    def _refill(self, model: str) -> list[float]:
+        now = time.monotonic()
+        levels = self._levels.setdefault(model, list(self.sizes))
+        elapsed = now - self._updated.get(model, now)
+        self._updated[model] = now
+        for index, size in enumerate(self.sizes):
+            levels[index] = min(size, levels[index] + elapsed * size / self.minute)
+        return levels
+
+    def charge(self, model: str, requests: int, input_tokens: int, output_tokens: int) -> float:
+        """0 when the request fits (and is charged), else the seconds until it would."""
+        amounts = (requests, input_tokens, output_tokens)
+        with self._lock:
+            levels = self._refill(model)
+            short = max((min(amount, size) - level) / (size / self.minute)
+                        for amount, size, level in zip(amounts, self.sizes, levels, strict=True))
+            if short > 1e-6:
+                self.rejected += 1
+                return short
+            for index, amount in enumerate(amounts):
+                levels[index] -= amount
+            self.accepted += 1
+            return 0.0
+
+    def refund(self, model: str, output_tokens: int) -> None:
+        with self._lock:
+            levels = self._refill(model)
+            levels[2] = min(self.sizes[2], levels[2] + max(0, output_tokens))
+
+
 class FakeMessagesAPI:
     """The server and everything tests inspect. Start with `start()` or `running_server()`."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, latency: float = 0.0,
                  api_key: str | None = None, min_cache_tokens: int = 0, *,
-                 thinking: bool = False, tokens_per_second: float | None = None) -> None:
+                 thinking: bool = False, tokens_per_second: float | None = None,
+                 rate_limits: RateLimits | None = None) -> None:
         self.latency = latency
+        self.rate_limits = rate_limits
         self.thinking = thinking
         self.tokens_per_second = tokens_per_second
         self.api_key = api_key  # None: any key is accepted, but one must be sent
@@ -390,13 +442,26 @@ class _Handler(BaseHTTPRequestHandler):
             raise _AbortResponse
 
         usage = api.cache.usage(body)
+        answered = behaviour is None or isinstance(behaviour, Reply)
+        if api.rate_limits is not None and answered:
+            wait = api.rate_limits.charge(str(body.get("model")), 1,
+                                          usage.input_tokens + usage.cache_creation_input_tokens,
+                                          int(body.get("max_tokens") or 0))
+            if wait > 0:
+                return self._error(429, "This request would exceed your rate limit",
+                                   f"{max(1, round(wait))}")
         message_id = f"msg_fake_{api.next_id():06d}"
         # Worked out before anything is sent, so a failing offline model is a clean 500.
         content = _content(body, behaviour, api.thinking) \
             if behaviour is None or isinstance(behaviour, Reply) else None
         if not body.get("stream"):
-            return self._json_reply(api, body, behaviour, content, usage, message_id)
-        return self._stream_reply(api, body, behaviour, content, usage, message_id)
+            self._json_reply(api, body, behaviour, content, usage, message_id)
+        else:
+            self._stream_reply(api, body, behaviour, content, usage, message_id)
+        if api.rate_limits is not None and answered and content is not None:
+            # As the API does: output was charged at max_tokens, the unused part comes back.
+            api.rate_limits.refund(str(body.get("model")),
+                                   int(body.get("max_tokens") or 0) - content.output_tokens)
 
     # -- non-streaming
 
@@ -618,10 +683,12 @@ def _content(body: dict[str, Any], behaviour: Behaviour | None,
 @contextmanager
 def running_server(latency: float = 0.0, api_key: str | None = None,
                    min_cache_tokens: int = 0, *, thinking: bool = False,
-                   tokens_per_second: float | None = None) -> Iterator[FakeMessagesAPI]:
+                   tokens_per_second: float | None = None,
+                   rate_limits: RateLimits | None = None) -> Iterator[FakeMessagesAPI]:
     """A started server on a free 127.0.0.1 port, closed afterwards."""
     with FakeMessagesAPI(latency=latency, api_key=api_key, min_cache_tokens=min_cache_tokens,
-                         thinking=thinking, tokens_per_second=tokens_per_second) as server:
+                         thinking=thinking, tokens_per_second=tokens_per_second,
+                         rate_limits=rate_limits) as server:
         yield server
 
 

@@ -1,0 +1,132 @@
+"""Anthropic's rate limits kept on our side, and orders run as async tasks in the worker."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+
+from compass.engine.anthropic_provider import AnthropicProvider
+from compass.engine.model_limits import Limits, ModelLimiter, for_settings
+from compass.settings import Settings
+from tests.fakes.messages_api import RateLimits, Reply, running_server
+from tests.test_anthropic_provider import API_KEY, FAST, OK_TEXT, make_request
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_buckets_refill_over_the_minute_and_unused_output_comes_back():
+    clock = FakeClock()
+    limiter = ModelLimiter(Limits(60, 10_000, 1_000), headroom=1.0, clock=clock)
+    assert limiter.try_reserve("m", 100, 600) == 0
+    # Output is charged at max_tokens: 400 left, so another 600 waits 12 s (1,000 a minute).
+    assert limiter.try_reserve("m", 100, 600) == pytest.approx(12.0)
+    limiter.settle(limiter_reservation := _reservation("m", 100, 600), input_tokens=100,
+                   output_tokens=100)
+    assert limiter_reservation.model == "m"
+    assert limiter.try_reserve("m", 100, 600) == 0  # 500 of the first call's came back
+    # Another model has buckets of its own.
+    assert limiter.try_reserve("other", 100, 1_000) == 0
+    clock.now = 60.0
+    assert limiter.try_reserve("m", 10_000, 1_000) == 0  # full again after a minute
+
+
+def _reservation(model: str, input_tokens: int, output_tokens: int):
+    from compass.engine.model_limits import Reservation
+
+    return Reservation(model, input_tokens, output_tokens)
+
+
+def test_per_model_limits_and_one_limiter_per_process():
+    settings = Settings(ANTHROPIC_REQUESTS_PER_MINUTE=50,
+                        ANTHROPIC_RATE_LIMITS='{"claude-opus-5-5": {"rpm": 5, "otpm": 8000}}')
+    limiter = for_settings(settings)
+    assert limiter is for_settings(settings)
+    assert limiter.limits_for("claude-opus-5-5").requests_per_minute == 5
+    assert limiter.limits_for("claude-opus-5-5").output_tokens_per_minute == 8000
+    assert limiter.limits_for("claude-sonnet-5-5").requests_per_minute == 50
+    with pytest.raises(ValueError):
+        Settings(ANTHROPIC_RATE_LIMITS='{"claude-opus-5-5": {"rpm": -1}}')
+
+
+async def _burst(server, limiter: ModelLimiter | None, calls: int) -> None:
+    provider = AnthropicProvider(API_KEY, base_url=server.base_url, limiter=limiter,
+                                 **FAST | {"max_retries": 0})
+    try:
+        results = await asyncio.gather(*(provider.complete(make_request(max_tokens=400))
+                                         for _ in range(calls)), return_exceptions=True)
+    finally:
+        await provider.aclose()
+    errors = [r for r in results if isinstance(r, BaseException)]
+    if limiter is not None:
+        assert not errors
+
+
+@pytest.mark.timeout(60)
+def test_a_burst_of_calls_stays_within_the_servers_limits():
+    # 4 requests a "minute" of 1 s: ten calls at once must take about 1.5 s, not meet 429s.
+    with running_server(rate_limits=RateLimits(4, 1_000_000, 1_000_000, minute=1.0)) as server:
+        server.always(Reply(OK_TEXT))
+        limiter = ModelLimiter(Limits(4, 1_000_000, 1_000_000), minute=1.0)
+        started = time.monotonic()
+        asyncio.run(_burst(server, limiter, 10))
+        assert server.rate_limits.rejected == 0
+        assert server.rate_limits.accepted == 10
+        assert time.monotonic() - started >= 1.2
+    # Without it the same burst is refused (what the limiter is for).
+    with running_server(rate_limits=RateLimits(4, 1_000_000, 1_000_000, minute=1.0)) as server:
+        server.always(Reply(OK_TEXT))
+        asyncio.run(_burst(server, None, 10))
+        assert server.rate_limits.rejected >= 3
+
+
+@pytest.mark.timeout(60)
+def test_output_tokens_are_reserved_at_max_tokens_and_refunded():
+    # 1,000 output tokens a 2 s "minute", 400 reserved per call: two at a time fit; the
+    # short answers give most of it back, so six calls still pass without a 429.
+    with running_server(rate_limits=RateLimits(1_000, 1_000_000, 1_000, minute=2.0)) as server:
+        server.always(Reply(OK_TEXT))
+        limiter = ModelLimiter(Limits(1_000, 1_000_000, 1_000), minute=2.0)
+        asyncio.run(_burst(server, limiter, 6))
+        assert server.rate_limits.rejected == 0 and server.rate_limits.accepted == 6
+
+
+def test_the_worker_runs_orders_at_the_same_time_and_retries_later(monkeypatch):
+    from compass import processing
+    from jobs.runner import OrderRunner
+
+    running, most = 0, 0
+    lock = threading.Lock()
+
+    async def fake_run_order(db, order_id, *, can_retry=False):
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        await asyncio.sleep(0.3)
+        with lock:
+            running -= 1
+        if order_id == 99:
+            raise processing.RetryLater("model unreachable")
+        return "completed"
+
+    monkeypatch.setattr(processing, "run_order", fake_run_order)
+    rescheduled: list[tuple[int, int, float]] = []
+    runner = OrderRunner(lambda *args: rescheduled.append(args))
+    futures = [runner.submit(order_id, 3) for order_id in range(1, 9)]
+    assert runner.submit(1, 3) is None  # already here: not run twice
+    retry = runner.submit(99, 2)
+    assert all(f is not None for f in futures) and retry is not None
+    assert [f.result(timeout=10) for f in futures] == ["completed"] * 8
+    assert retry.result(timeout=10) == "retry_later"
+    assert most == 9, "the orders ran one after another"
+    assert rescheduled == [(99, 1, 120)]
+    assert runner.accepted() == set()
