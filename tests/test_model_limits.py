@@ -10,9 +10,20 @@ import pytest
 
 from compass.engine.anthropic_provider import AnthropicProvider
 from compass.engine.model_limits import Limits, ModelLimiter, for_settings
+from compass.engine.provider import ModelRequest
 from compass.settings import Settings
 from tests.fakes.messages_api import RateLimits, Reply, running_server
-from tests.test_anthropic_provider import API_KEY, FAST, OK_TEXT, make_request
+
+API_KEY = "sk-ant-test-0123456789"
+OK_TEXT = '{"perspective": "operations", "workflows": []}'
+FAST = {"backoff_base": 0.01, "backoff_max": 0.05, "timeout": 5.0}
+
+
+def make_request(max_tokens: int) -> ModelRequest:
+    return ModelRequest(phase="sample", model="claude-sonnet-5-5", effort="medium",
+                        system="You are a careful automation analyst.",
+                        shared_context="<brief>Dental clinic</brief>\n", prompt="Propose.\n",
+                        schema={"title": "Sample", "type": "object"}, max_tokens=max_tokens)
 
 
 class FakeClock:
