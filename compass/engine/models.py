@@ -166,11 +166,23 @@ class Review(PhaseModel):
     score: int = Field(ge=1, le=10)
 
 
+class ConceptGroup(PhaseModel):
+    concept: Short
+    ids: list[Short] = Field(min_length=1, max_length=12)
+
+
+class Clustering(PhaseModel):
+    """Clustering: every candidate workflow of every sample placed in one concept group."""
+
+    groups: list[ConceptGroup] = Field(min_length=1, max_length=200)
+
+
 PHASE_MODELS: dict[str, type[PhaseModel]] = {
     "rewrite": Brief,
     "research": Research,
     "readiness": Readiness,
     "sample": Sample,
+    "clustering": Clustering,
     "grouper": Roadmap,
     "proposal": Proposal,
     "review": Review,

@@ -533,6 +533,22 @@ def _selected(user_text: str) -> list[dict]:
             if isinstance(w, dict) and w.get("name")]
 
 
+def _clustering(user_text: str) -> dict:
+    """Candidates grouped by the catalogue idea they phrase; anything else alone. As a real
+    model would, it also keeps two phrasings of one idea from one analyst together."""
+    candidates = [c for c in extract_block(user_text, "candidates") or [] if isinstance(c, dict)]
+    groups: dict[str, dict] = {}
+    for candidate in candidates:
+        name, key = str(candidate.get("name", "")), str(candidate.get("id", ""))
+        concept = concept_of(name) or f"own:{key}"
+        group = groups.setdefault(concept, {"concept": _clip(name, 200), "ids": []})
+        if len(group["ids"]) < 12:
+            group["ids"].append(key)
+        else:
+            groups[f"own:{key}"] = {"concept": _clip(name, 200), "ids": [key]}
+    return {"groups": list(groups.values())[:200]}
+
+
 def _grouper(user_text: str) -> dict:
     workflows = _selected(user_text)
 
@@ -896,7 +912,7 @@ def _review(user_text: str) -> dict:
 
 PHASES: dict[str, Callable[[str], dict]] = {
     "rewrite": _rewrite, "research": _research, "readiness": _readiness, "sample": _sample,
-    "grouper": _grouper, "proposal": _proposal, "review": _review,
+    "clustering": _clustering, "grouper": _grouper, "proposal": _proposal, "review": _review,
 }
 
 

@@ -41,7 +41,7 @@ from compass.engine.provider import (
     ProviderError,
 )
 from compass.engine.selector import Selection, fallback_rank, select
-from compass.engine.voter import Consensus, vote
+from compass.engine.voter import Consensus, candidate_id, grouped_vote, vote
 from compass.intake import OrderInput
 from compass.pricing import cost_microusd
 from compass.tiers import FEASIBILITY_RANK, Tier
@@ -232,8 +232,8 @@ async def _run(run: Run, order_input: OrderInput) -> dict:
 
     await report(70, "vote", "Finding where the analysts agree")
     with run.timed("vote"):
-        consensus = vote([[w.model_dump() for w in s.workflows] for s in samples],
-                         [s.perspective for s in samples], min_votes=3)
+        consensus, grouping = await _group(run, samples)
+        consensus.grouping = grouping
         candidates = consensus.clusters if consensus.had_consensus else fallback_rank(
             consensus.clusters, customer_text, brief.keywords)
         selections = select(candidates, tier, customer_text, brief.keywords,
@@ -301,6 +301,35 @@ def _flagged(order_input: OrderInput, brief: Brief) -> list[str]:
     found += [f"in the brief: {s}" for s in qa.instruction_like(" \n".join(
         [brief.company_summary, brief.core_problem, *brief.goals, *brief.constraints]))]
     return found
+
+
+async def _group(run: Run, samples: list[Sample]) -> tuple[Consensus, dict]:
+    """Which candidates are the same idea: one call on the cheapest model when there is a
+    real one, checked deterministically; the lexicon voter for the offline model and
+    whenever the model's grouping fails its checks."""
+    workflows = [[w.model_dump() for w in s.workflows] for s in samples]
+    perspectives = [s.perspective for s in samples]
+    lexicon = {"method": "lexicon"}
+    if run.provider.offline:
+        return vote(workflows, perspectives, min_votes=3), lexicon
+    candidates = [{"id": candidate_id(n, i), "name": w["name"], "description": w["description"]}
+                  for n, sample in enumerate(workflows) for i, w in enumerate(sample)]
+    ids = [c["id"] for c in candidates]
+    try:
+        answer = await run.call(prompts.clustering_request(run.tier, run.model, candidates),
+                                expected_names=ids)
+    except CallFailed as failure:
+        return vote(workflows, perspectives, min_votes=3), {
+            **lexicon, "fallback": f"the clustering call failed: {'; '.join(failure.problems[:2])}"}
+    consensus, split = grouped_vote(workflows, perspectives,
+                                    [g.ids for g in answer.groups], min_votes=3)
+    if len(split) > len(ids) // 10:
+        # Too many members the lexicon is sure do not belong: do not trust this grouping.
+        return vote(workflows, perspectives, min_votes=3), {
+            **lexicon, "fallback": f"{len(split)} members of the model's groups share nothing "
+                                   "with their group"}
+    return consensus, {"method": "model", "model": prompts.clustering_model(run.model),
+                       "split": split[:10]}
 
 
 async def _timed_call(run: Run, phase: str, request: ModelRequest):
@@ -417,6 +446,7 @@ def _consensus_summary(consensus: Consensus, selections: list[Selection]) -> dic
         "selected": len(selections),
         "selected_agreed": agreed_selected,
         "candidates": len(consensus.clusters),
+        "grouping": consensus.grouping,
         "strength": round(consensus.strength, 3),
         "confidence_percent": max(0, min(100, confidence)),
         "top": [{"name": c.representative["name"], "votes": c.votes,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from dataclasses import replace
 from importlib import resources
 from typing import Any
 
@@ -40,7 +41,7 @@ SAMPLE_SIZE = 25
 # larger budget (`larger_budget`), never the same one.
 ANSWER_TOKENS: dict[str, int] = {
     "rewrite": 2_000, "research": 4_000, "readiness": 3_000, "grouper": 3_000,
-    "review": 3_000,
+    "review": 3_000, "clustering": 6_000,
 }  # sample and proposal: the tier's max_output_tokens
 THINKING_ALLOWANCE: dict[str, int] = {
     "low": 2_000, "medium": 6_000, "high": 12_000, "xhigh": 24_000, "max": 32_000,
@@ -158,6 +159,26 @@ def sample_request(tier: Tier, model: str, context: str, perspective: str) -> Mo
 # or problem statements, and every token sent is billed.
 ROADMAP_FIELDS = ("name", "domain", "description", "feasibility", "impact",
                   "time_to_value_weeks")
+
+
+# The clustering call is bookkeeping, not judgement: the cheapest model, low effort.
+CLUSTERING_MODEL = "claude-haiku-5-5"
+
+
+def clustering_model(tier_model: str) -> str:
+    """The cheaper of the tier's model and CLUSTERING_MODEL."""
+    from compass.pricing import price_for
+
+    return min((tier_model, CLUSTERING_MODEL), key=lambda m: price_for(m).output)
+
+
+def clustering_request(tier: Tier, tier_model: str, candidates: list[dict]) -> ModelRequest:
+    """Group every sample's candidate workflows (id, name, description) into concepts."""
+    model = clustering_model(tier_model)
+    request = _request("clustering", tier, model, data_block("candidates", candidates),
+                       "Group these candidate workflows by the problem they solve.\n",
+                       max_tokens=max_tokens_for("clustering", tier, model))
+    return replace(request, effort="low")
 
 
 def grouper_request(tier: Tier, model: str, brief: dict, selected: list[dict]) -> ModelRequest:

@@ -83,6 +83,17 @@ def _consistency_problems(phase: str, value: PhaseModel, expected: list[str]) ->
             problems.append(f"readiness leaves out the dimension(s): {', '.join(missing)}")
         if twice:
             problems.append(f"readiness scores a dimension twice: {', '.join(twice)}")
+    elif phase == "clustering":
+        placed = [i for group in value.groups for i in group.ids]  # type: ignore[attr-defined]
+        missing = [i for i in expected if i not in placed]
+        unknown = sorted({i for i in placed if i not in expected})
+        twice = sorted({i for i in placed if placed.count(i) > 1})
+        if missing:
+            problems.append(f"candidates placed in no group: {', '.join(missing[:20])}")
+        if unknown:
+            problems.append(f"ids that are not candidates: {', '.join(unknown[:20])}")
+        if twice:
+            problems.append(f"candidates placed twice: {', '.join(twice[:20])}")
     elif phase == "grouper":
         placed = [n for stage in value.stages for n in stage.workflow_names]  # type: ignore[attr-defined]
         missing = [n for n in expected if n not in placed]

@@ -28,7 +28,7 @@ import re
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from compass.tiers import FEASIBILITY_RANK
 
@@ -423,6 +423,8 @@ class Consensus:
     clusters: list[Cluster]
     min_votes: int
     samples: int
+    # How the clusters were formed: {"method": "lexicon" | "model", ...}.
+    grouping: dict = field(default_factory=lambda: {"method": "lexicon"})
 
     @property
     def agreed(self) -> list[Cluster]:
@@ -562,6 +564,49 @@ def vote(
     scorer = _Scorer([_features(c.workflow) for c in candidates])
     groups = _link(candidates, scorer, threshold, min_votes)
     return _consensus([[candidates[i] for i in g] for g in groups], min_votes, len(samples))
+
+
+# Where the lexicon is confident two workflows are different: a group may not hold a
+# member whose best similarity to the rest of its group is below this.
+CONFIDENT_APART = 0.12
+
+
+def candidate_id(sample: int, index: int) -> str:
+    """How a sample's workflow is named to the clustering model: "s2-14"."""
+    return f"s{sample}-{index}"
+
+
+def grouped_vote(samples: list[list[dict]], perspectives: list[str],
+                 groups: list[list[str]], *, min_votes: int = 3) -> tuple[Consensus, list[str]]:
+    """The consensus of a grouping made elsewhere (the model's), checked against the
+    lexicon: a member the lexicon is confident has nothing in common with the rest of its
+    group (mean similarity below CONFIDENT_APART) leaves it as a group of its own, and so do
+    the extra members when one sample has more than two in a group (no analyst proposes an
+    idea three times). Returns the consensus and the names split off."""
+    candidates = _candidates(samples, perspectives)
+    ids = [candidate_id(s, n) for s, sample in enumerate(samples) for n in range(len(sample))]
+    index = {name: i for i, name in enumerate(ids)}
+    scorer = _Scorer([_features(c.workflow) for c in candidates])
+    clusters: list[list[int]] = []
+    split: list[str] = []
+    for group in groups:
+        members = [index[i] for i in group]
+        alone = [i for i in members if len(members) > 1 and statistics.fmean(
+            scorer.score(i, j) for j in members if j != i) < CONFIDENT_APART]
+        split += [str(candidates[i].workflow.get("name", "")) for i in alone]
+        clusters += [[i] for i in alone]
+        kept = [i for i in members if i not in alone]
+        per_sample: Counter[int] = Counter()
+        for i in list(kept):
+            per_sample[candidates[i].sample] += 1
+            if per_sample[candidates[i].sample] > 2:
+                kept.remove(i)
+                split.append(str(candidates[i].workflow.get("name", "")))
+                clusters.append([i])
+        if kept:
+            clusters.append(kept)
+    return _consensus([[candidates[i] for i in g] for g in clusters], min_votes,
+                      len(samples)), split
 
 
 def exact_vote(
