@@ -135,7 +135,13 @@ def test_export_holds_all_my_data_and_nobody_elses(data_dir):
     with web_client() as (client, _):
         db = db_of(client)
         order = paid_order(db, email=DANA, pain_point="Our very own pain point.")
-        paid_order(db, email=EVE, pain_point="Eve's secret pain.")
+        friends = paid_order(db, email=EVE, pain_point="Eve's secret pain.")
+        with store.transaction(db):  # Dana referred Eve; Eve's reward code is Dana's alone
+            referral = store.referrals.insert(db, referrer_id=order["customer_id"],
+                                              referred_id=friends["customer_id"],
+                                              order_id=friends["id"])
+            db.conn.execute("UPDATE referrals SET reward_code = 'THANKS-DANA' WHERE id = ?",
+                            [referral])
         sign_in(client, data_dir, DANA)
         token = csrf_from(client.get("/account").text)
         response = client.post("/account", data={"csrf_token": token, "action": "export"})
@@ -149,7 +155,18 @@ def test_export_holds_all_my_data_and_nobody_elses(data_dir):
         assert exported["input"]["pain_point"] == "Our very own pain point."
         assert exported["result"]["workflows"]
         assert len(data["payments"]) == 1 and data["sessions"]
+        [referred] = data["referrals"]
+        assert referred["role"] == "you referred" and referred["reward_code"] == "THANKS-DANA"
+        assert referred["order_number"] == friends["order_number"]
         assert "Eve" not in response.text and EVE not in response.text
+        # Eve's own export names the referral, without Dana's reward code.
+        client.cookies.clear()
+        sign_in(client, data_dir, EVE)
+        token = csrf_from(client.get("/account").text)
+        eves = json.loads(client.post("/account", data={"csrf_token": token,
+                                                         "action": "export"}).text)
+        assert [(r["role"], r["reward_code"]) for r in eves["referrals"]] == [
+            ("you were referred", None)]
 
 
 def test_deleting_the_account_erases_personal_data_and_keeps_payment_records(data_dir):

@@ -130,8 +130,9 @@ def export(db: sqlite_utils.Database, customer_id: int) -> dict[str, list[dict]]
     """Every row we hold about the customer, table by table (the data export)."""
     return {
         "orders": fetch_all(db, "SELECT public_id, order_number, tier, status, amount_cents,"
-                           " currency, input_json, result_json, created_at, paid_at,"
-                           " completed_at, failure_reason, downloads_count, last_downloaded_at"
+                           " discount_cents, currency, input_json, result_json, created_at,"
+                           " paid_at, completed_at, failure_reason, downloads_count,"
+                           " last_downloaded_at"
                            " FROM orders WHERE customer_id = ? ORDER BY id", [customer_id]),
         "payments": fetch_all(db, "SELECT o.order_number, p.provider, p.payment_intent_id,"
                              " p.amount_cents, p.currency, p.status, p.created_at"
@@ -151,6 +152,15 @@ def export(db: sqlite_utils.Database, customer_id: int) -> dict[str, list[dict]]
                            " WHERE o.customer_id = ? ORDER BY e.id", [customer_id]),
         "sessions": fetch_all(db, "SELECT created_at, last_seen_at, expires_at, revoked_at"
                              " FROM sessions WHERE customer_id = ? ORDER BY id", [customer_id]),
+        # Both sides of a referral: friends' orders are named only by number, and a reward
+        # code only to the referrer it was made for.
+        "referrals": fetch_all(db, "SELECT CASE WHEN f.referrer_id = ? THEN 'you referred'"
+                              " ELSE 'you were referred' END AS role, o.order_number,"
+                              " f.status, CASE WHEN f.referrer_id = ? THEN f.reward_code END"
+                              " AS reward_code, f.created_at, f.rewarded_at FROM referrals f"
+                              " JOIN orders o ON o.id = f.order_id"
+                              " WHERE f.referrer_id = ? OR f.referred_id = ? ORDER BY f.id",
+                              [customer_id] * 4),
     }
 
 
