@@ -16,11 +16,20 @@ from compass.engine import prompts
 from compass.engine.anthropic_provider import AnthropicProvider
 from compass.pricing import cost_microusd
 from compass.settings import Settings
+from compass.tiers import get_tier
 from tests.factories import example, run
 from tests.fakes.messages_api import Status, running_server
 
 SCALE = 100
 SPEED = 40 * SCALE
+
+
+def prompts_thinking(model: str, tier: str) -> int:
+    """What the local server's model thinks per call at the tier's effort."""
+    from tests.fakes.messages_api import thinking_tokens_for
+
+    return thinking_tokens_for({"model": model,
+                                "output_config": {"effort": get_tier(tier).effort}})
 
 
 def provider_for(server, **options) -> AnthropicProvider:
@@ -40,9 +49,13 @@ def test_every_tier_completes_with_thinking_at_40_tokens_per_second(db, tier):
         requests = server.requests
     assert result["qa"]["passed"]
     ledger = store.ai_calls.for_run(db, "run-1")
-    # Every call thought first (output includes it) and none was cut by max_tokens.
-    assert all(c["stop_reason"] != "max_tokens" for c in ledger), [
-        (c["phase"], c["output_tokens"]) for c in ledger if c["stop_reason"] == "max_tokens"]
+    # Every call thought first (output includes it) and none ran out of budget. (The offline
+    # model cuts an answer short now and then on purpose, well inside the budget: retried.)
+    exhausted = [(c["phase"], c["output_tokens"]) for c in ledger
+                 if c["stop_reason"] == "max_tokens" and c["output_tokens"]
+                 >= prompts.max_tokens_for(c["phase"], get_tier(tier), c["model"])]
+    assert exhausted == []
+    assert all(c["output_tokens"] > prompts_thinking(c["model"], tier) for c in ledger)
     assert all(c["status"] != "error" for c in ledger)
     # The budgets leave room for the tier's thinking on every call.
     assert all(r.body["max_tokens"] >= 2_000 + prompts.THINKING_ALLOWANCE[
