@@ -24,12 +24,11 @@ SCALE = 100
 SPEED = 40 * SCALE
 
 
-def prompts_thinking(model: str, tier: str) -> int:
-    """What the local server's model thinks per call at the tier's effort."""
+def prompts_thinking(model: str, effort: str) -> int:
+    """What the local server's model thinks per call at this effort."""
     from tests.fakes.messages_api import thinking_tokens_for
 
-    return thinking_tokens_for({"model": model,
-                                "output_config": {"effort": get_tier(tier).effort}})
+    return thinking_tokens_for({"model": model, "output_config": {"effort": effort}})
 
 
 def provider_for(server, **options) -> AnthropicProvider:
@@ -55,7 +54,8 @@ def test_every_tier_completes_with_thinking_at_40_tokens_per_second(db, tier):
                  if c["stop_reason"] == "max_tokens" and c["output_tokens"]
                  >= prompts.max_tokens_for(c["phase"], get_tier(tier), c["model"])]
     assert exhausted == []
-    assert all(c["output_tokens"] > prompts_thinking(c["model"], tier) for c in ledger)
+    # (At least the least thinking: bookkeeping calls such as clustering run at low effort.)
+    assert all(c["output_tokens"] > prompts_thinking(c["model"], "low") for c in ledger)
     assert all(c["status"] != "error" for c in ledger)
     # The budgets leave room for the tier's thinking on every call.
     assert all(r.body["max_tokens"] >= 2_000 + prompts.THINKING_ALLOWANCE[
