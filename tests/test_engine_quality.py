@@ -112,3 +112,45 @@ def test_the_first_named_pain_is_addressed_in_every_tier(results, name):
         check = next(c for c in results[(name, tier)]["qa"]["checks"]
                      if c["name"].startswith("The customer's first-named pain"))
         assert check["passed"], (tier, check["detail"])
+
+
+def test_an_overstated_first_draft_is_caught_and_revised(db):
+    # The offline model overstates in some first drafts (this form's is one); the reviewer
+    # lists the claim, the score falls below the pass mark and the revision drops it.
+    result = run(OrderInput.model_validate(json.loads(
+        (EXAMPLES[0].parent / "online-store.json").read_text())), "standard", db=db)
+    assert result["qa"]["attempts"] == 2 and result["qa"]["passed"]
+    reviews = [json.loads(c["response_text"]) for c in store.ai_calls.for_run(db, "run-1")
+               if c["phase"] == "review" and c["status"] == "ok"]
+    first, last = reviews[0], reviews[-1]
+    assert any("73%" in claim for claim in first["unsupported_claims"])
+    assert first["score"] < 7 <= last["score"] and not last["unsupported_claims"]
+    assert "73%" not in json.dumps(result["workflows"]) + json.dumps(result["proposal"])
+
+
+def test_the_offline_reviewer_marks_down_two_workflows_for_one_problem():
+    from compass.engine import prompts
+    from compass.engine.models import PHASE_MODELS
+    from compass.engine.offline import respond
+    from compass.tiers import get_tier
+
+    def reviewed(names: list[str]) -> dict:
+        workflows = [{"name": n, "domain": d, "tools": ["Intercom"], "description": n}
+                     for n, d in zip(names, ["customer_service", "finance", "sales"],
+                                     strict=True)]
+        plans = [{"name": n, "why_it_fits": n, "roi_assumptions": ["Assumes 5 hours."]}
+                 for n in names]
+        draft = {"workflows": workflows, "roadmap": None,
+                 "proposal": {"executive_summary": "For Ledgerline.", "workflows": plans}}
+        customer = json.loads((EXAMPLES[0].parent / "saas-company.json").read_text())
+        request = prompts.review_request(get_tier("standard"), "m", customer,
+                                         {"tools": [{"name": "Intercom"}]}, draft)
+        text, _ = respond(request.system, request.user_text(), request.schema)
+        return PHASE_MODELS["review"].model_validate_json(text).model_dump()
+
+    twins = reviewed(["Website FAQ chatbot", "Ticket deflection with AI",
+                      "Failed payment recovery"])
+    distinct = reviewed(["Website FAQ chatbot", "Failed payment recovery",
+                         "Product-qualified lead alerts"])
+    assert any("solve the same problem" in issue for issue in twins["issues"])
+    assert twins["score"] < distinct["score"]

@@ -277,7 +277,10 @@ def test_review_is_never_malformed(runs):
 
 @pytest.mark.parametrize("name", EXAMPLE_NAMES)
 def test_review_scores_a_good_report_highly(runs, name):
-    verdict = review(runs[name], runs[name].report())
+    report = runs[name].report()
+    for plan in report["proposal"]["workflows"]:  # a first draft may overstate on purpose
+        plan["why_it_fits"] = plan["why_it_fits"].replace(f" {offline.OVERCLAIM}", "")
+    verdict = review(runs[name], report)
     assert verdict["score"] >= 8 and verdict["relevance_score"] >= 8
     assert verdict["unsupported_claims"] == [] and verdict["issues"] == []
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
 import re
 import time
@@ -29,7 +30,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from compass.engine.models import DOMAIN_LABELS, PHASE_BY_TITLE
-from compass.engine.offline_catalog import FAMILIES, OTHER_PRODUCTS, TOOLS, Concept, Family
+from compass.engine.offline_catalog import (
+    FAMILIES,
+    OTHER_PRODUCTS,
+    SAME_PROBLEM_GROUPS,
+    TOOLS,
+    Concept,
+    Family,
+)
 from compass.engine.offline_readiness import readiness
 from compass.engine.prompts import PERSPECTIVE_LABELS, PERSPECTIVES, extract_block
 from compass.engine.provider import ModelRequest, ModelResponse, OnStarted
@@ -38,6 +46,11 @@ from compass.intake import COMPANY_SIZES
 from compass.tiers import FEASIBILITY_RANK
 
 CORE_SIZE = 8
+# About one first draft in OVERCLAIM_ONE_IN states an unsupported figure as fact.
+OVERCLAIM_ONE_IN = 3
+OVERCLAIM = "Businesses like yours cut this work by 73% in the first month."
+_FIGURE_AS_FACT = re.compile(r"[^.]*\b\d{2,3}%[^.]*\.")
+_HEDGED = re.compile(r"assum|estimat|expect|could|may|might|about|range|up to|typical", re.I)
 SAMPLE_MIN, SAMPLE_SPREAD = 20, 5  # each sample proposes 20–24 workflows
 BAD_ONE_IN = 7
 
@@ -615,6 +628,10 @@ def _proposal(user_text: str) -> dict:
 
     tools_of = {w["name"]: usable_tools(w) for w in workflows}
     plans = [_plan(w, tools_of[w["name"]], customer) for w in workflows]
+    if plans and not feedback and not customer_notes and \
+            _hash(customer.seed, "overclaim") % OVERCLAIM_ONE_IN == 0:
+        # A first draft sometimes overstates, as models do; the reviewer has to catch it.
+        plans[0]["why_it_fits"] = _clip(f"{plans[0]['why_it_fits']} {OVERCLAIM}", 1500)
     quickest_first = sorted(workflows, key=lambda w: (
         FEASIBILITY_RANK.get(str(w.get("feasibility")), 1), int(w.get("time_to_value_weeks") or 4)))
     first = [w["name"] for w in quickest_first[:2]]
@@ -877,6 +894,10 @@ def _review(user_text: str) -> dict:
                 unsupported.append(f"“{tool}” (in “{w.get('name')}”) is not a product we can "
                                    "verify exists.")
     for name, plan in plans.items():
+        for claim in _FIGURE_AS_FACT.findall(str(plan.get("why_it_fits") or "")):
+            if not _HEDGED.search(claim) and claim.strip() not in customer.text:
+                unsupported.append(f"“{claim.strip()}” (in “{name}”) is a figure presented "
+                                   "as fact with no source in the customer's answers.")
         if not any("assum" in str(a).lower() for a in plan.get("roi_assumptions") or []):
             unsupported.append(f"The ROI estimate for “{name}” is presented as fact without "
                                "stated assumptions.")
@@ -889,6 +910,10 @@ def _review(user_text: str) -> dict:
     summary = str(proposal.get("executive_summary") or "")
     if customer.company.lower() not in summary.lower():
         issues.append("The executive summary does not name the customer's business.")
+    keys = [concept_of(n) for n in names]
+    for (a, ka), (b, kb) in itertools.combinations(zip(names, keys, strict=True), 2):
+        if ka and kb and (ka == kb or frozenset({ka, kb}) in SAME_PROBLEM_GROUPS):
+            issues.append(f"“{a}” and “{b}” solve the same problem; one slot is wasted.")
     domains = {w.get("domain") for w in workflows}
     if len(workflows) >= 3 and len(domains) < 3:
         issues.append(f"The workflows cover only {len(domains)} functional area(s).")
