@@ -38,6 +38,10 @@ ALTCHA_VERSION := 3.2.2
 ALTCHA_SHA256 := 0a1d0759ac0c4ada26e0622a6f8a0926da915078f27b3edec87453f8db33131c
 ALTCHA := static/vendor/altcha.min.js
 VENDOR := $(HTMX) $(ALTCHA)
+# axe-core, for the tests only (tests/test_e2e_widths.py injects it): never served.
+AXE_VERSION := 4.14.1
+AXE_SHA256 := e6b0ce02b84d892e2e33e403485e7f3d6c29e2be6df65daf44d89ba564139745
+AXE := .tools/axe-core/axe.min.js
 
 # $(call npm-fetch,package,version,sha256,paths in the tarball): fetch and check the
 # tarball, unpack those paths under $$tmp/package/ (removed when the recipe ends).
@@ -103,6 +107,12 @@ $(ALTCHA):
 	cp "$$tmp/package/dist/external/altcha.min.js" $(ALTCHA) && \
 	echo "altcha $(ALTCHA_VERSION) verified and installed in static/vendor/"
 
+$(AXE):
+	@$(call npm-fetch,axe-core,$(AXE_VERSION),$(AXE_SHA256),package/axe.min.js package/LICENSE) && \
+	mkdir -p $(dir $(AXE)) && cp "$$tmp/package/axe.min.js" $(AXE) && \
+	cp "$$tmp/package/LICENSE" $(dir $(AXE))LICENSE && \
+	echo "axe-core $(AXE_VERSION) verified and installed in $(AXE)"
+
 run: $(RUN_STAMP) $(VENDOR)
 	$(BIN)/compass migrate
 	$(BIN)/compass sample-report
@@ -112,7 +122,7 @@ run: $(RUN_STAMP) $(VENDOR)
 	@# themselves (compass/settings.py), where the real environment wins, as for the CLI.
 	COMPASS_WEB_PORT=$(PORT) PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start -e /dev/null -f Procfile
 
-test: $(DEV_STAMP) $(VENDOR)
+test: $(DEV_STAMP) $(VENDOR) $(AXE)
 	$(BIN)/ruff check .
 	$(BIN)/mypy compass jobs
 	$(BIN)/pytest -q -n 2

@@ -142,6 +142,17 @@ def _svg(width: int, height: int, title: str, parts: list[str]) -> Markup:
         f"<title>{escape(title)}</title>{body}</svg>")
 
 
+_SIZE = re.compile(r'^(<svg [^>]*?) width="(\d+)" height="(\d+)"')
+
+
+def fluid(svg: Markup) -> Markup:
+    """The chart for an email: as wide as the message allows, never wider (a mail client
+    has no stylesheet of ours; the web page sizes it by its `chart` class, as its CSP
+    allows no style attribute)."""
+    return Markup(_SIZE.sub(  # noqa: S704 - only our own size attributes are rewritten
+        r'\1 width="100%" style="max-width:\2px;height:auto"', str(svg), count=1))
+
+
 def weeks_of(timeframe: str) -> tuple[int, int] | None:
     """(first, last) week of a stage's timeframe: "Weeks 1–4", "Months 2–3", "Week 6"."""
     numbers = [int(n) for n in re.findall(r"\d+", timeframe)][:2]

@@ -75,6 +75,8 @@ STYLES: dict[str, str] = {
               "font-size:16px;font-weight:bold;color:#ffffff;text-decoration:none;"
               "border-radius:8px;",
     "link": "color:#115e59;text-decoration:underline;",
+    # A whole address written out: breaks anywhere, so a long one never widens the email.
+    "url": "color:#115e59;text-decoration:underline;word-break:break-all;overflow-wrap:anywhere;",
     "list": "margin:0 0 16px;padding-left:22px;",
     "item": "margin:0 0 8px;",
     "notice": "margin:0 0 16px;padding:12px 14px;background-color:#fffbeb;"

@@ -42,7 +42,7 @@ from collections.abc import Iterable
 
 import sqlite_utils
 
-from compass import clock, documents, mail, queue, store, templating
+from compass import charts, clock, documents, mail, queue, store, templating
 from compass.mail import Attachment, MailError
 from compass.progress import failure_words, phase_words
 from compass.report import pdf_filename
@@ -229,7 +229,7 @@ def _report_ready(db: sqlite_utils.Database, order: dict, settings: Settings,
                    if report.scorecard else ""),
         money_summary=_money_summary(report),
         # Inline SVG: Apple Mail, Thunderbird and most phones draw it; others show the text.
-        chart=report.chart_value_effort,
+        chart=charts.fluid(report.chart_value_effort) if report.chart_value_effort else "",
     )
     try:
         path = documents.ensure_report_pdf(db, order, settings)

@@ -36,6 +36,18 @@ def _token(html: str) -> str:
     return match.group(1)
 
 
+def _unpaid_checkout(base: str) -> str:
+    """The dev checkout page of an order left unpaid."""
+    with httpx.Client(base_url=base, timeout=30) as client:
+        form = client.get("/order/new?tier=starter")
+        placed = client.post("/orders", data={
+            "csrf_token": _token(form.text), "tier": "starter", "company_name": "Corner Bakery",
+            "contact_name": "Ana Ruiz", "email": "ana@cornerbakery.example",
+            "industry": "Bakery", "company_size": "2-10",
+            "prompt": "A two-shop bakery: orders by phone and stock counts take our mornings."})
+    return placed.headers["location"].removeprefix(base)
+
+
 def _completed_order(base: str, logs: dict) -> str:
     with httpx.Client(base_url=base, timeout=30) as client:
         form = client.get("/order/new?tier=premium")
@@ -57,21 +69,24 @@ def _completed_order(base: str, logs: dict) -> str:
     return public_id
 
 
-def _sign_in(page, base: str, data_dir: Path, email: str) -> None:
+def _sign_in(page, base: str, data_dir: Path, email: str, logs: dict,
+             problems: list[str]) -> None:
     before = set(outbox_links(data_dir))
     page.goto(f"{base}/login")
     page.fill("#email", email)
     page.click("button[type=submit]")
     deadline = time.monotonic() + 180  # the worker sends it; slow on a busy machine
     while not (new := [link for link in outbox_links(data_dir) if link not in before]):
-        assert time.monotonic() < deadline, "no sign-in link was sent"
+        assert time.monotonic() < deadline, ("no sign-in link was sent",
+                                             page.inner_text("main")[:300], tail(logs))
         page.wait_for_timeout(100)
+    _check(page, new[-1], problems)  # opening the link signs nobody in: safe to look twice
     page.goto(new[-1])
     page.click("button[type=submit]")  # the confirmation page's button
     page.wait_for_load_state()
 
 
-def _check(page, url: str, problems: list[str]) -> None:
+def _check(page, url: str, problems: list[str], *, frame: bool = False) -> None:
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         page.goto(url)
@@ -80,6 +95,11 @@ def _check(page, url: str, problems: list[str]) -> None:
             "() => document.documentElement.scrollWidth - window.innerWidth")
         if overflow > 0:
             problems.append(f"{url} at {width}px: {overflow}px wider than the screen")
+        if frame:  # the email in its frame: as wide as a phone's mail app shows it
+            inner = page.frame_locator("iframe").locator("html").evaluate(
+                "e => e.scrollWidth - e.clientWidth")
+            if inner > 0:
+                problems.append(f"{url} at {width}px: the email is {inner}px wider than its frame")
         if not page.evaluate("() => typeof window.axe !== 'undefined'"):
             page.add_script_tag(path=str(AXE))
         violations = page.evaluate(
@@ -102,17 +122,21 @@ def test_every_page_fits_a_phone_and_a_laptop_and_passes_axe(tmp_path):
         problems: list[str] = []
         public = ["/", "/order/new?tier=standard", "/terms", "/privacy", "/refund-policy",
                   "/login", "/checkout/cancel", "/no-such-page", f"/status/{public_id}",
-                  f"/orders/{public_id}/report", "/dev/outbox"]
+                  f"/orders/{public_id}/report", "/sample-report", "/dev/outbox"]
+        public.append(_unpaid_checkout(base))
         for path in public:
             _check(page, base + path, problems)
-        _sign_in(page, base, data_dir, CUSTOMER)
+        _sign_in(page, base, data_dir, CUSTOMER, logs, problems)
         for path in ("/dashboard", "/account", f"/orders/{public_id}/refund",
                      f"/orders/{public_id}/revision", "/order/new?again=1"):
             _check(page, base + path, problems)
         context.clear_cookies()
-        _sign_in(page, base, data_dir, ADMIN)
+        _sign_in(page, base, data_dir, ADMIN, logs, problems)
         for path in ("/admin", "/admin/orders", f"/admin/orders/{public_id}",
-                     "/admin/refunds"):
+                     "/admin/refunds", "/admin/export"):
             _check(page, base + path, problems)
+        # Every email as the outbox shows it, and the message itself inside its frame.
+        for eml in sorted((data_dir / "outbox").glob("*.eml")):
+            _check(page, f"{base}/dev/outbox/{eml.name}", problems, frame=True)
         browser.close()
         assert problems == [], "\n".join(problems)
