@@ -21,6 +21,12 @@ from tests.factories import example, run
 from tests.fakes.messages_api import Status, running_server
 
 SCALE = 100
+# $ per million tokens: input, output, cache read, 5-minute cache write (prompts < 100K).
+PUBLISHED = {
+    "claude-opus-5-5": (4.00, 20.00, 0.20, 5.00),
+    "claude-sonnet-5-5": (2.00, 10.00, 0.10, 2.50),
+    "claude-haiku-5-5": (0.10, 0.50, 0.01, 0.125),
+}
 SPEED = 40 * SCALE
 
 
@@ -60,7 +66,15 @@ def test_every_tier_completes_with_thinking_at_40_tokens_per_second(db, tier):
     # The budgets leave room for the tier's thinking on every call.
     assert all(r.body["max_tokens"] >= 2_000 + prompts.THINKING_ALLOWANCE[
         r.body["output_config"]["effort"]] for r in requests)
-    # The ledger is priced at the published rates, call by call.
+    # The ledger is priced at the published rates, call by call: literally (the price
+    # pages' $/MTok, checked 2026-12-06: input, output, cache read, 5-minute cache write) …
+    for call in ledger:
+        rates = PUBLISHED[call["model"]]
+        expected = (call["input_tokens"] * rates[0] + call["output_tokens"] * rates[1]
+                    + call["cache_read_tokens"] * rates[2]
+                    + call["cache_write_tokens"] * rates[3])
+        assert abs(call["cost_microusd"] - expected) <= 1, call
+    # … and through compass.pricing.
     for call in ledger:
         assert call["cost_microusd"] == cost_microusd(
             call["model"], input_tokens=call["input_tokens"],
