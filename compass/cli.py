@@ -101,12 +101,15 @@ def _summary(result: dict, elapsed: float, out: str | None) -> None:
     ]
     for workflow in result["workflows"]:
         lines.append(f"  {workflow['rank']}. {workflow['name']}  [{workflow['domain_label']}, "
-                     f"{workflow['feasibility']}, {workflow['votes']}/5 votes]")
+                     f"{workflow['feasibility']}, {workflow['votes']}/5 votes"
+                     + ("" if workflow.get("agreed", True) else ", exploratory") + "]")
     domains = sorted({w["domain_label"] for w in result["workflows"]})
     lines += [
         f"domains: {len(domains)} ({', '.join(domains)})",
-        f"consensus: {consensus['method']}, {consensus['agreed']} agreed of "
-        f"{consensus['candidates']} candidates, confidence {consensus['confidence_percent']}%",
+        f"consensus: {consensus['method']} ({consensus.get('grouping', {}).get('method', '')} "
+        f"grouping), {consensus['agreed']} agreed of {consensus['candidates']} candidates; "
+        f"{consensus.get('selected_agreed', '?')} of {len(result['workflows'])} in the report "
+        f"agreed, confidence {consensus['confidence_percent']}%",
         f"QA score: {result['qa']['score']}/10 ({'pass' if result['qa']['passed'] else 'fail'}, "
         f"attempt {result['qa']['attempts']})",
         f"calls: {usage['calls']} ({usage['calls_retried']} retried, {usage['calls_reused']} "

@@ -474,6 +474,10 @@ def _considered(consensus: Consensus, selections: list[Selection], tier: Tier) -
                       "the slot went to a different idea.")
         elif consensus.had_consensus and cluster.votes < consensus.min_votes:
             reason = (f"Proposed by {cluster.votes} of {consensus.samples} analysts; "
+                      f"{consensus.min_votes} had to agree, and the exploratory places went "
+                      "to ideas ranked higher." if any(
+                          s.cluster.votes < consensus.min_votes for s in selections) else
+                      f"Proposed by {cluster.votes} of {consensus.samples} analysts; "
                       f"{consensus.min_votes} had to agree.")
         elif FEASIBILITY_RANK.get(str(idea.get("feasibility")), 1) > ceiling:
             reason = (f"{str(idea.get('feasibility')).capitalize()} to build: beyond what the "
