@@ -220,3 +220,32 @@ def estimate_words(remaining: tuple[float, bool] | None) -> str | None:
     if minutes < 90:
         return f"About {minutes} minutes to go."
     return f"About {round(minutes / 60)} hour{'s' if round(minutes / 60) > 1 else ''} to go."
+
+
+# Where each engine phase starts and the next one begins on the bar (compass.engine's
+# progress calls): within a long phase the bar moves with the time it usually takes.
+PHASE_SPANS: dict[str, tuple[int, int]] = {
+    "rewrite": (2, 8), "research": (8, 18), "sample": (18, 70), "vote": (70, 74),
+    "grouper": (74, 88), "proposal": (74, 88), "review": (88, 100),
+}
+# Never more than this share of a phase's span from the clock alone: the rest waits for
+# the work itself to report.
+_CLOCK_SHARE = 0.85
+
+
+def shown_percent(db: sqlite_utils.Database, order: dict,
+                  now: dt.datetime | None = None) -> int:
+    """The bar's value: what the worker reported, moved on within the current phase by the
+    share of its usual (measured) duration that has passed, never into the next phase;
+    100 only for a finished report."""
+    if order["status"] == "completed":
+        return 100
+    reported = int(order.get("progress_percent") or 0)
+    phase, started = order.get("phase"), order.get("phase_started_at")
+    if order["status"] != "processing" or phase not in PHASE_SPANS or not started:
+        return min(99, reported)
+    low, high = PHASE_SPANS[phase]
+    expected = phase_estimates(db, order["tier"]).get(phase) or 0.0
+    elapsed = ((now or clock.now()) - clock.parse(started)).total_seconds()
+    share = min(_CLOCK_SHARE, elapsed / expected) if expected > 0 else 0.0
+    return min(99, max(reported, int(low + (high - low) * share)))

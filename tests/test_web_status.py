@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -191,3 +192,23 @@ def test_an_overdue_phase_says_it_is_running_late(site):
          phase_started_at="2020-01-01T00:00:00.000000Z")
     fragment = client.get(f"/status/{order['public_id']}/progress").text
     assert "Running late — we will email you" in fragment
+
+
+def test_the_bar_moves_within_a_long_phase_but_never_into_the_next(site):
+    from compass import clock, progress
+
+    client, db, order = site
+    sample_seconds = progress.phase_estimates(db, "premium")["sample"]
+    started = clock.iso(clock.now() - dt.timedelta(seconds=sample_seconds / 2))
+    move(db, order, "paid", "processing", progress_percent=18, phase="sample",
+         phase_started_at=started)
+    halfway = client.get(f"/status/{order['public_id']}/progress").text
+    value = int(re.search(r'<progress max="100" value="(\d+)"', halfway).group(1))
+    assert 18 < value < 70, value  # half the usual time: about half of the phase's span
+    long_ago = clock.iso(clock.now() - dt.timedelta(hours=3))
+    db.execute("UPDATE orders SET phase_started_at = ? WHERE id = ?", [long_ago, order["id"]])
+    overdue = client.get(f"/status/{order['public_id']}/progress").text
+    value = int(re.search(r'<progress max="100" value="(\d+)"', overdue).group(1))
+    assert value < 70  # the next phase starts when the work says so, not the clock
+    assert client.get(f"/api/orders/{order['public_id']}/status").json()[
+        "progress_percent"] == 18  # the API reports what the worker wrote

@@ -24,7 +24,6 @@ def _order(request: Request) -> dict | None:
 
 
 def _context(request: Request, order: dict) -> dict:
-    completed = order["status"] == "completed"
     return {
         "order": order,
         "tier": get_tier(order["tier"]),
@@ -32,7 +31,7 @@ def _context(request: Request, order: dict) -> dict:
         "status_words": progress.STATUS_WORDS.get(order["status"], order["status"]),
         "phase_words": progress.phase_words(order),
         # 100 % belongs to the finished report and its link, never to a running order.
-        "percent": 100 if completed else min(99, order["progress_percent"] or 0),
+        "percent": progress.shown_percent(state(request).db, order),
         "steps": progress.steps(order),
         "estimate": progress.estimate_words(
             progress.remaining_seconds(state(request).db, order)),
