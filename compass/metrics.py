@@ -173,6 +173,15 @@ class DatabaseCollector(Collector):
                 yield from self._orders(conn, tables)
             if "ai_calls" in tables:
                 yield from self._ai_calls(conn)
+            if "ai_incidents" in tables:
+                open_now, held = store.metrics.ai_outage(conn)
+                # Alert on the first: the API refuses our key or spend limit (compass.outage).
+                yield GaugeMetricFamily("compass_ai_incident_open",
+                                        "1 while the AI service refuses our calls.",
+                                        value=open_now)
+                yield GaugeMetricFamily("compass_orders_held",
+                                        "Paid orders held until the AI service takes calls.",
+                                        value=held)
             if "emails" in tables:
                 yield from self._emails(conn)
         finally:

@@ -220,3 +220,26 @@ def test_a_revision_refused_by_the_api_waits_queued_and_is_asked_for_again(db, a
             store.incidents.close(db, outage.current(db)["id"])
         outage.resume_held(db, "test")
     assert revised == [revision["id"]]
+
+
+def test_metrics_show_an_open_incident_and_the_held_orders(db, tmp_path):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from compass import metrics
+
+    def scrape() -> dict[str, float]:
+        empty = tmp_path / "no-process-metrics"
+        empty.mkdir(exist_ok=True)
+        body = metrics.render(tmp_path / "data" / "compass.db", multiproc_dir=empty)[0]
+        return {s.name: s.value for f in text_string_to_metric_families(body.decode())
+                for s in f.samples if s.name in ("compass_ai_incident_open",
+                                                 "compass_orders_held")}
+
+    assert scrape() == {"compass_ai_incident_open": 0, "compass_orders_held": 0}
+    order = paid_order(db, status="paid")
+    with queue.replaced(send_email=lambda *a: None, probe_ai_service=lambda *a: None), \
+            store.transaction(db):
+        incident = outage.report_systemic(db, kind="spend_limit", status=429,
+                                          message="limit", model="m")
+        outage.hold(db, order["id"], incident)
+    assert scrape() == {"compass_ai_incident_open": 1, "compass_orders_held": 1}

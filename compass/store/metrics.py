@@ -42,3 +42,12 @@ def ai_call_totals(conn: sqlite3.Connection) -> list[tuple]:
 def emails_by_kind_and_status(conn: sqlite3.Connection) -> list[tuple[str, str, int]]:
     return conn.execute("SELECT kind, status, count(*) FROM emails GROUP BY kind, status"
                         ).fetchall()
+
+
+def ai_outage(conn: sqlite3.Connection) -> tuple[int, int]:
+    """(1 if an AI service incident is open else 0, orders held waiting for it)."""
+    open_now = conn.execute("SELECT count(*) FROM ai_incidents WHERE closed_at IS NULL"
+                            ).fetchone()[0]
+    held = conn.execute("SELECT count(*) FROM orders WHERE held_at IS NOT NULL"
+                        " AND status IN ('paid', 'processing')").fetchone()[0]
+    return int(open_now), int(held)
