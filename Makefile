@@ -120,7 +120,7 @@ run: $(RUN_STAMP) $(VENDOR)
 	@# honcho gives each process its own PORT (the worker web+100): COMPASS_WEB_PORT keeps
 	@# the worker's links on the web's port. `-e /dev/null`: .env is read by the processes
 	@# themselves (compass/settings.py), where the real environment wins, as for the CLI.
-	COMPASS_WEB_PORT=$(PORT) PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start -e /dev/null -f Procfile
+	COMPASS_WEB_PORT=$(PORT) PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/compass procs start -e /dev/null -f Procfile
 
 test: $(DEV_STAMP) $(VENDOR) $(AXE)
 	$(BIN)/ruff check .

@@ -128,6 +128,25 @@ def cmd_backup_verify(args: argparse.Namespace) -> int:
     return cmd_backup_verify(args)
 
 
+# honcho sends SIGKILL this long after SIGTERM (its own default, 5 s, would cut the worker's
+# drain short): above the worker's huey --shutdown-timeout (36 s, the Procfile), under
+# fly.toml's kill_timeout (45 s) so Litestream still makes its last sync.
+PROCS_KILL_WAIT_SECONDS = 40.0
+
+
+def cmd_procs(args: argparse.Namespace) -> int:
+    """`compass procs start -f Procfile`: honcho, with the grace period the deploy promises."""
+    import honcho.command
+    import honcho.manager
+
+    honcho.manager.KILL_WAIT = PROCS_KILL_WAIT_SECONDS
+    try:
+        honcho.command.main(args.honcho)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="compass", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -154,6 +173,11 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--max-lag", type=float, default=300.0, metavar="SECONDS",
                         help="fail when the replica is further behind than this (default 300)")
     verify.set_defaults(handler=cmd_backup_verify)
+
+    procs = commands.add_parser(
+        "procs", help="run the Procfile (honcho) with a 40 s stop grace period")
+    procs.add_argument("honcho", nargs=argparse.REMAINDER, help="honcho's arguments")
+    procs.set_defaults(handler=cmd_procs)
 
     from compass import ops_cli  # orders, retry, refund, resend, login-link, reconcile
 

@@ -15,6 +15,7 @@ import logging
 import os
 import secrets
 import socket
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -102,6 +103,25 @@ class LeaseLost(BaseException):
     of model errors must not catch it, retry or record it as the order's failure."""
 
 
+class Draining(BaseException):
+    """The worker is stopping (SIGTERM): no new model call starts."""
+
+
+# Set once by the worker's SIGTERM handler (jobs.DrainingConsumer): from then on no run
+# starts a model call, runs wait for their calls in flight, store them and give back their
+# lease; the next worker resumes from the call ledger without paying for them again.
+DRAINING = threading.Event()
+_drain_deadline = 0.0
+
+
+def start_draining(seconds: float) -> None:
+    global _drain_deadline
+    if not DRAINING.is_set():
+        _drain_deadline = time.monotonic() + seconds
+        DRAINING.set()
+        log.warning("draining: no new model calls; %g s for the calls in flight", seconds)
+
+
 class LeasedProvider:
     """The model provider, behind a compare-and-set on the order's lease: before every model
     call the lease is renewed if it is still ours, else LeaseLost is raised, so a worker
@@ -114,13 +134,29 @@ class LeasedProvider:
         self.writer = writer
         self.name = getattr(provider, "name", "unknown")
         self.offline = getattr(provider, "offline", False)
+        self.in_flight = 0
 
     async def complete(self, request: Any, *, on_started: Any = None) -> Any:
+        if DRAINING.is_set():
+            raise Draining(f"order {self.order_id}: stopping before a {request.phase} call")
         if self.writer.lease_lost or not store.orders.renew_lease(
                 self.db, self.order_id, self.owner, expires_at=clock.iso_in(LEASE_SECONDS)):
             self.writer.lease_lost = True
             raise LeaseLost(f"order {self.order_id}: lease lost before a {request.phase} call")
-        return await self.provider.complete(request, on_started=on_started)
+        self.in_flight += 1
+        try:
+            return await self.provider.complete(request, on_started=on_started)
+        finally:
+            # The caller records the answer in the ledger in this same step, before any
+            # other task runs: once in_flight is 0, every answer received is stored.
+            self.in_flight -= 1
+
+    async def settle(self, until: float) -> int:
+        """Wait (until the monotonic time `until`) for the calls in flight; returns how many
+        are still running."""
+        while self.in_flight and time.monotonic() < until:
+            await asyncio.sleep(0.05)
+        return self.in_flight
 
     async def aclose(self) -> None:
         await self.provider.aclose()
@@ -170,10 +206,10 @@ async def _run_leased(db: sqlite_utils.Database, order_id: int, *, engine: Engin
     tier = get_tier(order["tier"])
     writer = ProgressWriter(db, order_id, owner)
     heartbeat = asyncio.create_task(_heartbeat(db, order_id, owner, writer))
+    leased = LeasedProvider(provider, db, order_id, owner, writer)
     try:
         result = await engine(
-            lifecycle.order_input_of(order), tier,
-            provider=LeasedProvider(provider, db, order_id, owner, writer), db=db,
+            lifecycle.order_input_of(order), tier, provider=leased, db=db,
             # Stable per order: a re-run after a crash resumes from the call ledger.
             run_id=f"order-{order['public_id']}", order_id=order_id, progress=writer,
             model=get_settings().model_for(tier.name))
@@ -204,6 +240,13 @@ async def _run_leased(db: sqlite_utils.Database, order_id: int, *, engine: Engin
                                              "lease_owner": None, "lease_expires_at": None})
         log.warning("order %s failed: %s", order["order_number"], reason)
         return "failed"
+    except Draining:
+        unfinished = await leased.settle(_drain_deadline)
+        with store.transaction(db):
+            store.orders.release_lease(db, order_id, owner)
+        log.warning("order %s: stopped for shutdown; calls in flight stored, %d unfinished; "
+                    "lease given back", order["order_number"], unfinished)
+        return "drained"
     except LeaseLost:
         # Another worker owns the order now: write nothing more, leave it to them.
         log.error("order %s: lease lost (another worker took it); stopped before the next "

@@ -146,6 +146,10 @@ class Settings(BaseSettings):
     # SMTP server answers again (probed every EMAIL_PROBE_SECONDS; compass/notifications.py).
     EMAIL_RETRY_DELAYS_SECONDS: str = "3600,82800"
     EMAIL_PROBE_SECONDS: float = Field(default=60.0, gt=0)
+    # SIGTERM (a deploy): the worker takes no new work and gives model calls in flight this
+    # long to finish and be stored. fly.toml's kill_timeout (45 s) must cover it plus the
+    # supervisor's margin (`compass procs`: +5 s) and Litestream's last sync.
+    WORKER_DRAIN_SECONDS: float = Field(default=30.0, gt=0, le=35)
     # The worker's quick sweep (due emails, the webhook outbox), in seconds.
     SWEEP_SECONDS: float = Field(default=5.0, gt=0)
 

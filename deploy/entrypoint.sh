@@ -12,7 +12,8 @@
 #   LITESTREAM_CONFIG  (default: litestream.yml beside this script's parent directory)
 #   LITESTREAM         the litestream binary (default: found on PATH)
 #   COMPASS            the compass CLI (default: found on PATH)
-#   COMPASS_APP_CMD    what to run under Litestream (default: honcho over the Procfile)
+#   COMPASS_APP_CMD    what to run under Litestream (default: `compass procs`, honcho over
+#                      the Procfile with a 40 s stop grace period instead of honcho's 5 s)
 #   COMPASS_RUN_AS     started as root, hand the data directory to this user and continue
 #                      as that user (the image sets it: Fly mounts volumes root-owned)
 set -eu
@@ -30,7 +31,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 : "${LITESTREAM_CONFIG:=$here/litestream.yml}"
 : "${LITESTREAM:=litestream}"
 : "${COMPASS:=compass}"
-: "${COMPASS_APP_CMD:=honcho start --no-prefix -f $here/Procfile}"
+: "${COMPASS_APP_CMD:=$COMPASS procs start --no-prefix -f $here/Procfile}"
 
 say() { echo "entrypoint: $*" >&2; }
 

@@ -7,21 +7,41 @@ orders in compass.db.
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import sqlite_utils
 from huey import SqliteHuey
+from huey.consumer import Consumer
 
-from compass import queue, startup, store
+from compass import processing, queue, startup, store
 from compass.settings import get_settings
+
+
+class DrainingConsumer(Consumer):
+    """huey's consumer, telling the order runs when SIGTERM arrives: with the Procfile's
+    `--graceful-signal TERM --shutdown-timeout`, huey stops dequeuing and waits for its
+    tasks; compass.processing then starts no new model call, lets the calls in flight finish
+    and stores them, and gives the order back (the next worker resumes it from the ledger)."""
+
+    def _handle_signal(self, signum: int, frame: Any) -> None:
+        if signum == signal.SIGTERM:
+            processing.start_draining(get_settings().WORKER_DRAIN_SECONDS)
+        super()._handle_signal(signum, frame)
+
+
+class CompassHuey(SqliteHuey):
+    def create_consumer(self, **options: Any) -> Consumer:
+        return DrainingConsumer(self, **options)
 
 
 def _make_huey() -> SqliteHuey:
     settings = get_settings()
     settings.queue_path.parent.mkdir(parents=True, exist_ok=True)
     # timeout: SQLite busy timeout in seconds for the queue file.
-    return SqliteHuey("compass", filename=str(settings.queue_path), timeout=10)
+    return CompassHuey("compass", filename=str(settings.queue_path), timeout=10)
 
 
 huey = _make_huey()

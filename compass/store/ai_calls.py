@@ -44,16 +44,19 @@ def record(db: sqlite_utils.Database, call: AICall) -> int:
 
 def reusable_response(db: sqlite_utils.Database, run_id: str, request_hash: str,
                       attempt: int) -> dict | None:
-    """The newest successful call of this run and QA attempt with the very same request.
+    """The newest answered call of this run and QA attempt with the very same request.
 
-    This is the resume checkpoint: a run restarted after a crash asks for identical
-    requests and gets their stored answers instead of paying for them again. The attempt
-    is part of the key because a QA revision must get a fresh answer even when it happens
-    to send the same request as the rejected attempt did.
+    This is the resume checkpoint: a run restarted after a crash (or a drain at shutdown)
+    asks for identical requests and gets their stored answers instead of paying for them
+    again. An answer the deterministic checks rejected (`invalid`) is reused too: checked
+    again it fails the same way, so the run goes on to the retry it made before (whose own
+    answer is then reused) instead of buying the rejected answer a second time. The
+    attempt is part of the key because a QA revision must get a fresh answer even when it
+    happens to send the same request as the rejected attempt did.
     """
     rows = list(db.query(
         "SELECT * FROM ai_calls WHERE run_id = ? AND request_hash = ? AND attempt = ?"
-        " AND status = 'ok' ORDER BY id DESC LIMIT 1",
+        " AND status IN ('ok', 'invalid') ORDER BY id DESC LIMIT 1",
         [run_id, request_hash, attempt],
     ))
     return rows[0] if rows else None

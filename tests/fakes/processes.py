@@ -46,14 +46,15 @@ def tail(logs: dict) -> str:
 @contextmanager
 def procfile_stack(tmp_path: Path, extra_env: dict[str, str] | None = None, *,
                    cwd: Path = ROOT, bin_dir: Path = BIN,
-                   replace: dict[str, tuple[str, str]] | None = None
-                   ) -> Iterator[tuple[str, dict]]:
+                   replace: dict[str, tuple[str, str]] | None = None,
+                   state: dict | None = None) -> Iterator[tuple[str, dict]]:
     """Start every Procfile entry as the environment describes; yield (base URL, logs).
 
     `extra_env` adds to the development environment (an SMTP server, for instance).
     `cwd` and `bin_dir` run the commands elsewhere, e.g. from an installed wheel's
     virtualenv in a directory holding no source. `replace` edits an entry's command:
-    {"web": ("app:app", "tests.fakes.crashing_web:app")}.
+    {"web": ("app:app", "tests.fakes.crashing_web:app")}. `state`, when given, receives
+    "env", "commands" and "processes" (name → Popen; `restart(state, name)` adds one).
     """
     port = free_port()
     # Not the test process's metrics directory (set once compass.metrics is imported): the
@@ -66,6 +67,9 @@ def procfile_stack(tmp_path: Path, extra_env: dict[str, str] | None = None, *,
             "PATH": f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", "PYTHONUNBUFFERED": "1"}
     env |= extra_env or {}
     logs, processes = {}, []
+    if state is not None:
+        state |= {"env": env, "commands": {}, "processes": {}, "all": processes,
+                  "cwd": cwd, "logs": logs, "tmp_path": tmp_path}
     for name, command in procfile().items():
         if name in (replace or {}):
             old, new = (replace or {})[name]
@@ -75,6 +79,9 @@ def procfile_stack(tmp_path: Path, extra_env: dict[str, str] | None = None, *,
         processes.append(subprocess.Popen(
             ["/bin/sh", "-c", "exec " + command], cwd=cwd, env=env, stdout=logs[name],
             stderr=subprocess.STDOUT, start_new_session=True))
+        if state is not None:
+            state["commands"][name] = command
+            state["processes"][name] = processes[-1]
     base = f"http://127.0.0.1:{port}"
     try:
         # Generous: on a machine shared by many test runs, starting takes far longer than the
@@ -103,3 +110,15 @@ def procfile_stack(tmp_path: Path, extra_env: dict[str, str] | None = None, *,
                 os.killpg(process.pid, signal.SIGKILL)
         for log in logs.values():
             log.close()
+
+
+def restart(state: dict, name: str) -> subprocess.Popen:
+    """Start the stack's `name` process again (after it stopped), logging to name-2.log."""
+    log = open(state["tmp_path"] / f"{name}-2.log", "w+")  # noqa: SIM115
+    state["logs"][f"{name}-2"] = log
+    process = subprocess.Popen(
+        ["/bin/sh", "-c", "exec " + state["commands"][name]], cwd=state["cwd"],
+        env=state["env"], stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    state["all"].append(process)
+    state["processes"][name] = process
+    return process
