@@ -114,6 +114,14 @@ DRAINING = threading.Event()
 _drain_deadline = 0.0
 
 
+# At a drain, a call the API has not started answering after this long is cancelled.
+UNSTARTED_GRACE_SECONDS = 3.0
+
+
+def drain_time_left() -> float:
+    return max(0.0, _drain_deadline - time.monotonic())
+
+
 def start_draining(seconds: float) -> None:
     global _drain_deadline
     if not DRAINING.is_set():
@@ -134,7 +142,7 @@ class LeasedProvider:
         self.writer = writer
         self.name = getattr(provider, "name", "unknown")
         self.offline = getattr(provider, "offline", False)
-        self.in_flight = 0
+        self.calls: dict[asyncio.Future, bool] = {}  # call → the API has started answering
 
     async def complete(self, request: Any, *, on_started: Any = None) -> Any:
         if DRAINING.is_set():
@@ -143,20 +151,41 @@ class LeasedProvider:
                 self.db, self.order_id, self.owner, expires_at=clock.iso_in(LEASE_SECONDS)):
             self.writer.lease_lost = True
             raise LeaseLost(f"order {self.order_id}: lease lost before a {request.phase} call")
-        self.in_flight += 1
+        marker: list[asyncio.Future] = []
+        call: asyncio.Future = asyncio.ensure_future(self.provider.complete(
+            request, on_started=lambda: self._started(marker[0], on_started)))
+        marker.append(call)
+        self.calls[call] = False
         try:
-            return await self.provider.complete(request, on_started=on_started)
+            return await call
         finally:
             # The caller records the answer in the ledger in this same step, before any
-            # other task runs: once in_flight is 0, every answer received is stored.
-            self.in_flight -= 1
+            # other task runs: once no call is left, every answer received is stored.
+            self.calls.pop(call, None)
+
+    def _started(self, call: asyncio.Future, on_started: Any) -> None:
+        # The API has the prompt (message_start): from here on the call is paid for.
+        self.calls[call] = True
+        if on_started is not None:
+            on_started()
+
+    @property
+    def in_flight(self) -> int:
+        return len(self.calls)
 
     async def settle(self, until: float) -> int:
-        """Wait (until the monotonic time `until`) for the calls in flight; returns how many
-        are still running."""
-        while self.in_flight and time.monotonic() < until:
+        """Wait (until the monotonic time `until`) for the calls the API has started to
+        answer; a call it has not started within UNSTARTED_GRACE_SECONDS (still waiting
+        for rate-limit room, say) is cancelled: nothing of it is paid for yet. Returns how
+        many calls were left unfinished."""
+        unstarted_until = time.monotonic() + UNSTARTED_GRACE_SECONDS
+        while self.calls and time.monotonic() < until:
+            if time.monotonic() >= unstarted_until:
+                for call, started in list(self.calls.items()):
+                    if not started:
+                        call.cancel()
             await asyncio.sleep(0.05)
-        return self.in_flight
+        return len(self.calls)
 
     async def aclose(self) -> None:
         await self.provider.aclose()

@@ -3,9 +3,11 @@ what the worker does when it starts and when it is told to stop.
 
 Start-up (huey's on_startup hook, once per process): JSON logs, the heartbeat thread, a
 sweep that gives back leases of dead workers on this host and re-enqueues their orders,
-and an exit handler. Shutdown: honcho forwards SIGTERM; huey's thread workers are not
-interrupted, the process simply ends, so the exit handler is what gives this process's
-order leases back — the next worker resumes them at once from the AI call ledger.
+and an exit handler. Shutdown: honcho forwards SIGTERM, which drains (jobs.DrainingConsumer,
+compass.processing): huey takes no new task, no order starts another model call, and the
+exit handler waits up to WORKER_DRAIN_SECONDS for the calls in flight to finish and be
+stored, then gives back whatever leases remain — the next worker resumes those orders at
+once from the AI call ledger, paying for no answer twice.
 """
 
 from __future__ import annotations
@@ -156,6 +158,15 @@ def _sweep_loop(interval: float) -> None:
 
 def _on_exit(path: Any) -> None:
     _stop.set()
+    from compass import processing
+    from jobs import tasks
+
+    if processing.DRAINING.is_set():
+        # SIGTERM: the orders on the loop stop before their next model call; give their
+        # calls in flight the rest of the drain to finish and be stored.
+        left = tasks.RUNNER.wait_idle(processing.drain_time_left() + 1.0)
+        if left:
+            log.warning("shutting down with %d order(s) still in a model call", len(left))
     try:
         with job_db() as db:
             released = reconciler.release_process_leases(db, host=socket.gethostname(),

@@ -18,6 +18,7 @@ import asyncio
 import concurrent.futures
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from compass import metrics, processing
@@ -87,6 +88,15 @@ class OrderRunner:
         finally:
             with self._lock:
                 self._accepted.discard(order_id)
+
+    def wait_idle(self, timeout: float) -> set[int]:
+        """At shutdown, once draining (compass.processing): wait up to `timeout` seconds
+        for the orders on the loop to store their calls in flight and give their leases
+        back. Returns the orders still running (their leases the exit handler releases)."""
+        deadline = time.monotonic() + timeout
+        while (left := self.accepted()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return left
 
     def _retry(self, order_id: int, retries_left: int) -> None:
         if retries_left > 0:
