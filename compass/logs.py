@@ -199,8 +199,9 @@ def configure(process: str, *, level: str | int = "INFO", stream: TextIO | None 
         library_logger.propagate = True
     # uvicorn's access lines are replaced by our own (with route, latency, request id).
     logging.getLogger("uvicorn.access").disabled = own_access_log
-    # Chatty at INFO and never useful in production logs.
-    for name in ("httpx", "httpx2", "httpcore"):
+    # Chatty at INFO and never useful in production logs (WeasyPrint logs every layout step
+    # of every PDF as "weasyprint.progress").
+    for name in ("httpx", "httpx2", "httpcore", "weasyprint", "fontTools"):
         logging.getLogger(name).setLevel(logging.WARNING)
     _configured = True
     from compass import tracking

@@ -99,3 +99,10 @@ def test_configure_is_idempotent(captured):
     handlers = logging.getLogger().handlers[:]
     logs.configure("again")
     assert logging.getLogger().handlers == handlers
+
+
+def test_pdf_layout_steps_stay_out_of_the_logs_but_their_warnings_do_not(captured):
+    logging.getLogger("weasyprint.progress").info("Step 2 - Fetching and parsing CSS")
+    logging.getLogger("weasyprint").warning("Ignored `gap: 1rem` at 3:1, unknown property")
+    assert [line["event"] for line in captured()] == [
+        "Ignored `gap: 1rem` at 3:1, unknown property"]
