@@ -8,6 +8,7 @@ orders in compass.db.
 from __future__ import annotations
 
 import signal
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import sqlite_utils
 from huey import SqliteHuey
 from huey.consumer import Consumer
+from huey.exceptions import RetryTask
 
 from compass import processing, queue, startup, store
 from compass.settings import get_settings
@@ -56,6 +58,25 @@ def job_db() -> Iterator[sqlite_utils.Database]:
         yield db
     finally:
         db.conn.close()
+
+
+# The worker renders one PDF at a time (compass.pdf's helper). Jobs that may render (the
+# receipt and report emails, render_report) take this slot or step back onto the queue for
+# a second (RetryTask: no retry used up): waiting for the renderer would hold worker
+# threads a paid order needs (a burst of receipts once kept one queued 5-15 s), and two
+# jobs rendering the same missing PDF one after the other would store it twice.
+RENDER_SLOT = threading.Semaphore(1)
+RENDER_WAIT_SECONDS = 1
+
+
+@contextmanager
+def render_slot() -> Iterator[None]:
+    if not RENDER_SLOT.acquire(blocking=False):
+        raise RetryTask(delay=RENDER_WAIT_SECONDS)
+    try:
+        yield
+    finally:
+        RENDER_SLOT.release()
 
 
 # Tasks register on `huey` when their modules are imported. reconciler: the periodic

@@ -10,22 +10,13 @@ retry schedule lives on the row (`next_attempt_at`), not in huey: the worker's q
 from __future__ import annotations
 
 import logging
-import threading
 
 import sqlite_utils
-from huey.exceptions import RetryTask
 
 from compass import notifications
-from jobs import huey, job_db
+from jobs import huey, job_db, render_slot
 
 log = logging.getLogger(__name__)
-
-
-# The worker renders one PDF at a time (compass.pdf's helper). Email jobs that may render
-# take this slot or step aside: waiting for the renderer would hold worker threads, and a
-# burst of receipts and reports once kept a paid order in the queue for 5-15 s.
-_RENDER_SLOT = threading.Semaphore(1)
-RENDER_WAIT_SECONDS = 1
 
 
 @huey.task(priority=20)
@@ -34,13 +25,8 @@ def send_email(email_id: int) -> str:
     with job_db() as db:
         if not notifications.may_render(db, email_id):
             return _deliver(db, email_id)
-        if not _RENDER_SLOT.acquire(blocking=False):
-            # Back on the queue in a second (huey's RetryTask: not an attempt, no retry used).
-            raise RetryTask(delay=RENDER_WAIT_SECONDS)
-        try:
+        with render_slot():  # jobs.RENDER_SLOT: one render at a time, or back in a second
             return _deliver(db, email_id)
-        finally:
-            _RENDER_SLOT.release()
 
 
 def _deliver(db: sqlite_utils.Database, email_id: int) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from compass import documents, outage
 from compass.settings import get_settings
 from compass.tiers import get_tier
-from jobs import huey, job_db, runner
+from jobs import huey, job_db, render_slot, runner
 
 
 @huey.task(retries=3, context=True)
@@ -54,7 +54,7 @@ def schedule_probe(delay_seconds: float) -> None:
 @huey.task(priority=60)
 def render_report(order_id: int) -> str:
     """A completed order's PDF that a download found missing (after a restore, say)."""
-    with job_db() as db:
+    with job_db() as db, render_slot():  # not beside the email job rendering the same PDF
         path = documents.rebuild_report_pdf(db, order_id, get_settings())
     return "rendered" if path is not None else "not completed"
 

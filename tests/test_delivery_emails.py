@@ -378,7 +378,7 @@ def test_an_email_that_would_wait_for_the_renderer_steps_aside(db, smtp, queue, 
         sign_in = notifications.queue_magic_link(db, to="lee@example.com", link="https://x/l",
                                                  minutes_valid=15, token_key="k")
     queue.drain()
-    assert emails._RENDER_SLOT.acquire(blocking=False)  # a render is under way
+    assert jobs.RENDER_SLOT.acquire(blocking=False)  # a render is under way
     try:
         emails.send_email(receipt_email)
         emails.send_email(sign_in)
@@ -390,7 +390,34 @@ def test_an_email_that_would_wait_for_the_renderer_steps_aside(db, smtp, queue, 
                                           + dt.timedelta(seconds=5))
         assert store.emails.get(db, receipt_email)["attempts"] == 0  # stepping aside is no attempt
     finally:
-        emails._RENDER_SLOT.release()
+        jobs.RENDER_SLOT.release()
     jobs.huey.execute(later, timestamp=later.eta)
     assert [m["X-Compass-Email"] for m in smtp.messages()] == ["magic_link",
                                                               "payment_confirmation"]
+
+
+def test_the_report_render_job_waits_its_turn_behind_an_email_rendering(db, queue,
+                                                                       monkeypatch):
+    """A download that finds no PDF asks for render_report; while the report email renders
+    it, the job steps back onto the queue and then finds the file made: one version."""
+    from huey.storage import MemoryStorage
+
+    import jobs
+    from compass import documents
+    from jobs import tasks
+
+    monkeypatch.setattr(jobs.huey, "storage", MemoryStorage("render-turn"))
+    order = complete_with(db, checkout_paid_order(db, "starter"),
+                          engine_result(db, "starter"), with_pdf=False)
+    assert jobs.RENDER_SLOT.acquire(blocking=False)  # the email job is rendering
+    try:
+        tasks.render_report(order["id"])
+        jobs.huey.execute(jobs.huey.dequeue())
+        assert not store.orders.get(db, order["id"])["report_pdf_path"]
+        [later] = jobs.huey.read_schedule(dt.datetime.now(dt.UTC).replace(tzinfo=None)
+                                          + dt.timedelta(seconds=5))
+        documents.ensure_report_pdf(db, store.orders.get(db, order["id"]), get_settings())
+    finally:
+        jobs.RENDER_SLOT.release()
+    jobs.huey.execute(later, timestamp=later.eta)
+    assert db["report_versions"].count_where("order_id = ?", [order["id"]]) == 1
