@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import json
 import logging
 import os
@@ -192,7 +193,57 @@ class LeasedProvider:
 
 
 class RetryLater(Exception):
-    """The engine could not reach the model; the order should be tried again later."""
+    """The engine could not reach the model; the order should be tried in `delay` seconds."""
+
+    def __init__(self, reason: str, delay: float = 120.0):
+        super().__init__(reason)
+        self.delay = delay
+
+
+def _wait_out(db: sqlite_utils.Database, order: dict, owner: str, reason: str,
+              exc: BaseException) -> str:
+    """A transient model outage: give the order back to try again later, with a delay that
+    doubles each time, while the tier's waiting share (AI_OUTAGE_WAIT_SHARE of its delivery
+    time, from payment) lasts; after that, fail it (refunded by the lifecycle hook) with
+    the true reason. Raises RetryLater, or returns "failed"."""
+    settings = get_settings()
+    tier = get_tier(order["tier"])
+    now = clock.now()
+    with store.transaction(db):
+        current = store.orders.get(db, order["id"])
+        if not current or current["status"] != "processing" or current["lease_owner"] != owner:
+            return "lease_lost"
+        since = clock.parse_or_none(current.get("ai_wait_since")) or now
+        paid = clock.parse_or_none(current.get("paid_at")) or now
+        give_up_at = paid + dt.timedelta(
+            hours=tier.delivery_hours * settings.AI_OUTAGE_WAIT_SHARE)
+        retries = int(current.get("ai_wait_retries") or 0) + 1
+        delay = min(settings.AI_RETRY_MAX_SECONDS,
+                    settings.AI_RETRY_BASE_SECONDS * 2 ** min(retries - 1, 20))
+        if now + dt.timedelta(seconds=delay) <= give_up_at:
+            retry_at = now + dt.timedelta(seconds=delay)
+            due = paid + dt.timedelta(hours=tier.delivery_hours)
+            store.orders.wait_for_ai(
+                db, order["id"], owner, since=clock.iso(since), retries=retries,
+                retry_at=clock.iso(retry_at),
+                label=(f"Delayed — we are waiting for the AI service, which is not answering "
+                       f"right now. We try again automatically (next try about "
+                       f"{retry_at:%H:%M} UTC); your report is still due by "
+                       f"{due:%d %b, %H:%M} UTC."))
+        else:
+            retry_at = None
+            waited = max(0.0, (now - since).total_seconds())
+            reason = (f"{reason}; waited {waited / 60:.0f} min for it to come back, until "
+                      f"{settings.AI_OUTAGE_WAIT_SHARE:.0%} of the {tier.label} delivery time")
+            lifecycle.transition(db, order["id"], "failed", reason=reason[:500],
+                                 fields={"failure_reason": reason[:2000], "lease_owner": None,
+                                         "lease_expires_at": None, "ai_retry_at": None})
+    if retry_at is not None:  # raised once the wait is committed
+        log.warning("order %s: %s; waiting it out (retry %d in %.0f s, gives up at %s)",
+                    order["order_number"], reason, retries, delay, clock.iso(give_up_at))
+        raise RetryLater(reason, delay) from exc
+    log.warning("order %s failed: %s", order["order_number"], reason)
+    return "failed"
 
 
 async def run_order(db: sqlite_utils.Database, order_id: int, *, engine: Engine | None = None,
@@ -255,13 +306,10 @@ async def _run_leased(db: sqlite_utils.Database, order_id: int, *, engine: Engin
                     outage.hold(db, order_id, incident)
             log.error("order %s held: %s", order["order_number"], reason)
             return "held"
-        if can_retry and getattr(exc, "retryable", False):
-            # The model was unreachable, not the report bad: keep the order and try again
-            # (the call ledger keeps what already succeeded).
-            with store.transaction(db):
-                store.orders.release_lease(db, order_id, owner)
-            log.warning("order %s: %s; will retry", order["order_number"], reason)
-            raise RetryLater(reason) from exc
+        if getattr(exc, "retryable", False):
+            # The model was unreachable, not the report bad: wait it out and try again (the
+            # call ledger keeps what already succeeded), within the tier's time.
+            return _wait_out(db, order, owner, reason, exc)
         with store.transaction(db):
             if _still_ours(db, order_id, owner):
                 lifecycle.transition(db, order_id, "failed", reason=reason[:500],
@@ -301,6 +349,7 @@ async def _run_leased(db: sqlite_utils.Database, order_id: int, *, engine: Engin
         lifecycle.transition(db, order_id, "completed", reason="report ready", fields={
             "result_json": json.dumps(result), "progress_percent": 100, "phase": "done",
             "phase_label": "Your report is ready", "lease_owner": None, "lease_expires_at": None,
+            "ai_retry_at": None,
         })
         store.orders.insert_phase_durations(db, order_id, tier.name, durations)
     log.info("order %s completed", order["order_number"])

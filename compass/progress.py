@@ -80,6 +80,12 @@ def _format(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _after_ai_wait(order: dict, now: dt.datetime) -> dt.datetime:
+    """When the order's work can go on: its next try while it waits out a model outage."""
+    retry_at = clock.parse_or_none(order.get("ai_retry_at"))
+    return retry_at if retry_at and retry_at > now else now
+
+
 def estimated_completion(db: sqlite_utils.Database, order: dict,
                          now: dt.datetime | None = None) -> str | None:
     """ISO-8601 UTC time the report should be ready; None when it never will be or is unpaid."""
@@ -88,7 +94,7 @@ def estimated_completion(db: sqlite_utils.Database, order: dict,
         return _format(clock.parse(order["completed_at"])) if order.get("completed_at") else None
     if status not in ("paid", "processing") or order.get("held_at"):
         return None  # a held order waits for our AI provider: no honest estimate
-    now = now or clock.now()
+    now = _after_ai_wait(order, now or clock.now())
     estimates = phase_estimates(db, order["tier"])
     phase = order.get("phase")
     if status == "paid" or phase not in estimates:
@@ -189,6 +195,10 @@ def remaining_seconds(db: sqlite_utils.Database, order: dict,
     if order["status"] not in ("paid", "processing") or order.get("held_at"):
         return None  # a held order waits for our AI provider: no honest estimate
     now = now or clock.now()
+    waiting = (_after_ai_wait(order, now) - now).total_seconds()
+    if waiting > 0:
+        # Waiting out a model outage: the next try, then all the work still to do.
+        return waiting + sum(phase_estimates(db, order["tier"]).values()), False
     estimates = phase_estimates(db, order["tier"])
     phase = order.get("phase")
     if order["status"] == "paid" or phase not in estimates:

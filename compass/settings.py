@@ -109,6 +109,13 @@ class Settings(BaseSettings):
     # While the API refuses us (key, spend limit), one small probe call every this many
     # seconds; the first that succeeds resumes every held order.
     AI_PROBE_SECONDS: float = Field(default=60.0, gt=0)
+    # A transient model outage (overload, 5xx, network) is waited out for this share of the
+    # tier's delivery time, counted from payment (premium 6 h → 3 h), retrying with delays
+    # doubling from AI_RETRY_BASE_SECONDS up to AI_RETRY_MAX_SECONDS; only then is the
+    # order failed and refunded (compass.processing).
+    AI_OUTAGE_WAIT_SHARE: float = Field(default=0.5, gt=0, le=0.9)
+    AI_RETRY_BASE_SECONDS: float = Field(default=30.0, gt=0)
+    AI_RETRY_MAX_SECONDS: float = Field(default=600.0, gt=0)
     ANTHROPIC_MAX_RETRIES: int = Field(default=4, ge=0, le=10)
     ANTHROPIC_MAX_CONCURRENCY: int = Field(default=8, ge=1, le=64)
     # The account's rate limits per model (Claude Console > Limits; docs/scaling.md has

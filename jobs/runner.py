@@ -77,8 +77,10 @@ class OrderRunner:
                                                           can_retry=retries_left > 0)
                 finally:
                     self.running -= 1
-        except processing.RetryLater:
-            self._retry(order_id, retries_left)
+        except processing.RetryLater as later:
+            # A model outage waited out: as many tries as the tier's time allows
+            # (compass.processing decides when to give up), so no attempt is used up.
+            self._reschedule(order_id, retries_left, later.delay)
             return "retry_later"
         except Exception:
             # A bug or a crash of this order only; run_order gave its lease back.

@@ -61,12 +61,16 @@ def test_constraints_hold(db):
                    "VALUES ('Upper@Case.com', 'x', 'x')")
 
 
-def test_ledger_reuses_only_successful_calls_of_the_same_run(db):
+def test_ledger_reuses_answered_calls_of_the_same_run_never_errors(db):
     call = store.ai_calls.AICall(run_id="r1", phase="rewrite", attempt=1, retry=0, perspective=None,
-                                 provider="offline", model="m", request_hash="h", status="invalid",
-                                 response_text="{bad")
+                                 provider="offline", model="m", request_hash="h", status="error",
+                                 response_text=None)
     store.ai_calls.record(db, call)
-    assert store.ai_calls.reusable_response(db, "r1", "h", 1) is None
+    assert store.ai_calls.reusable_response(db, "r1", "h", 1) is None  # nothing was answered
+    # An answer QA rejected was paid for: a resumed run reads it back (and retries as before).
+    call.status, call.response_text = "invalid", "{bad"
+    store.ai_calls.record(db, call)
+    assert store.ai_calls.reusable_response(db, "r1", "h", 1)["response_text"] == "{bad"
     call.status, call.response_text = "ok", "{}"
     store.ai_calls.record(db, call)
     assert store.ai_calls.reusable_response(db, "r1", "h", 1)["response_text"] == "{}"

@@ -75,15 +75,32 @@ def test_engine_failure_fails_the_order_with_the_reason(db):
     assert db["phase_durations"].count == 0  # failed runs do not shape estimates
 
 
-def test_unreachable_model_is_retried_while_retries_remain_then_fails(db):
-    order = paid_order(db, status="paid")
-    down = EngineFailed("the model API did not answer", retryable=True)
-    with pytest.raises(processing.RetryLater):
-        run_order_with(db, order["id"], FakeEngine(fail=down), can_retry=True)
-    waiting = store.orders.get(db, order["id"])
-    assert waiting["status"] == "processing" and waiting["lease_owner"] is None
-    assert run_order_with(db, order["id"], FakeEngine(fail=down), can_retry=False) == "failed"
-    assert store.orders.get(db, order["id"])["failure_reason"] == "the model API did not answer"
+def test_a_model_outage_is_waited_out_with_backoff_then_fails_at_the_tiers_limit(db):
+    order = paid_order(db, tier="premium", status="paid")
+    down = EngineFailed("the AI service is not available (overloaded)", retryable=True)
+    delays = []
+    for _attempt in range(4):  # huey's attempts do not bound it: the tier's time does
+        with pytest.raises(processing.RetryLater) as later:
+            run_order_with(db, order["id"], FakeEngine(fail=down), can_retry=False)
+        delays.append(later.value.delay)
+        waiting = store.orders.get(db, order["id"])
+        assert waiting["status"] == "processing" and waiting["lease_owner"] is None
+        assert waiting["phase_label"].startswith("Delayed — we are waiting for the AI service")
+    assert delays == [30, 60, 120, 240]  # doubling, from AI_RETRY_BASE_SECONDS
+    # An honest estimate: not before the next try.
+    estimate = progress.estimated_completion(db, waiting)
+    assert estimate >= waiting["ai_retry_at"][:19]
+    assert db["refunds"].count == 0
+    # Half the premium tier's 6 hours have passed since payment: fail, refunded, truthfully.
+    db.execute("UPDATE orders SET paid_at = ?", [clock.iso(clock.now() - dt.timedelta(hours=3))])
+    assert run_order_with(db, order["id"], FakeEngine(fail=down)) == "failed"
+    failed = store.orders.get(db, order["id"])
+    assert failed["failure_reason"].startswith("the AI service is not available (overloaded); "
+                                               "waited ")
+    assert "50% of the Premium delivery time" in failed["failure_reason"]
+    assert progress.failure_words(failed["failure_reason"]).startswith(
+        "Our AI provider was unavailable for too long")
+    assert db["refunds"].count == 1
 
 
 def test_a_bad_report_fails_at_once_even_with_retries_left(db):

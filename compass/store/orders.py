@@ -44,7 +44,7 @@ def by_public_id(db: sqlite_utils.Database, public_id: str) -> dict | None:
 # What the status views need: never the customer's answers or the (large) report.
 _STATUS_COLUMNS = ("id, public_id, order_number, tier, status, amount_cents, currency,"
                    " progress_percent, phase, phase_label, phase_started_at, created_at,"
-                   " updated_at, paid_at, completed_at, held_at, failure_reason,"
+                   " updated_at, paid_at, completed_at, held_at, failure_reason, ai_retry_at,"
                    " result_json IS NOT NULL AS has_result")
 
 
@@ -120,6 +120,18 @@ def renew_lease(db: sqlite_utils.Database, order_id: int, owner: str, *,
     cursor = db.conn.execute(
         "UPDATE orders SET lease_expires_at = ? WHERE id = ? AND lease_owner = ?"
         " AND status = 'processing'", (expires_at, order_id, owner))
+    return cursor.rowcount == 1
+
+
+def wait_for_ai(db: sqlite_utils.Database, order_id: int, owner: str, *, since: str,
+                retries: int, retry_at: str, label: str) -> bool:
+    """`owner` gives the order back to wait out a model outage (compare-and-set on the
+    lease): still `processing`, with when it started waiting and when it tries again."""
+    cursor = db.conn.execute(
+        "UPDATE orders SET ai_wait_since = ?, ai_wait_retries = ?, ai_retry_at = ?,"
+        " phase_label = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?"
+        " WHERE id = ? AND lease_owner = ? AND status = 'processing'",
+        (since, retries, retry_at, label, now_iso(), order_id, owner))
     return cursor.rowcount == 1
 
 
