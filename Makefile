@@ -125,7 +125,7 @@ run: $(RUN_STAMP) $(VENDOR)
 test: $(DEV_STAMP) $(VENDOR) $(AXE)
 	$(BIN)/ruff check .
 	$(BIN)/mypy compass jobs
-	$(BIN)/pytest -q -n 2
+	$(BIN)/pytest -q -n 2 --durations=15
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
