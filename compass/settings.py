@@ -143,7 +143,7 @@ class Settings(BaseSettings):
     # BUSINESS_ADDRESS lines are separated by ";". BUSINESS_CONTACT defaults to MAIL_FROM's
     # address. GOVERNING_LAW completes "These terms are governed by the laws of ...".
     BUSINESS_NAME: str = "AI Readiness Compass"
-    BUSINESS_ADDRESS: str = "Sold and delivered online"
+    BUSINESS_ADDRESS: str = ""
     BUSINESS_CONTACT: str | None = None
     GOVERNING_LAW: str = "the State of Delaware, United States"
     # The operator's timezone: times on the admin pages are shown in it (IANA name).

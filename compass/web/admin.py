@@ -92,12 +92,14 @@ def _day_label(day: str) -> str:
 
 
 def bar_chart(points: list[tuple[str, float]], *, title: str, label: Callable[[float], str],
-              width: int = 640, height: int = 200) -> Markup:
+              width: int = 640, height: int = 200, counts: bool = False) -> Markup:
     """An SVG bar chart drawn on the server: a value axis with gridlines (0, half, top),
     dates under the first, middle and last bars, each non-zero bar's value above it when
     the bars are wide enough, and a tooltip per bar. Classes only, no style attributes
     (the CSP allows no inline style). Markup.format escapes every label."""
     top = _nice_top(max((value for _, value in points), default=0))
+    if counts:  # whole numbers: the middle gridline must fall on one
+        top = max(2.0, top + top % 2)
     left, right, top_pad, bottom = 52, 8, 14, 22
     plot_w, plot_h = width - left - right, height - top_pad - bottom
     slot = plot_w / max(len(points), 1)
@@ -158,7 +160,7 @@ async def dashboard(request: Request) -> Response:
                              label=lambda v: f"${v:,.0f}"),
         "orders": bar_chart([(p.day, p.orders) for p in series],
                             title=f"Paid orders per day, last {days} days",
-                            label=lambda v: f"{v:g}"),
+                            label=lambda v: f"{v:g}", counts=True),
         "ai_cost": bar_chart([(p.day, p.ai_cost_usd) for p in series],
                              title=f"AI cost per day, last {days} days",
                              label=lambda v: f"${v:,.2f}"),
