@@ -279,41 +279,44 @@ class AnthropicProvider:
 
     async def _attempt(self, request: ModelRequest, params: dict[str, Any],
                        on_started: Callable[[], None], attempts: int) -> ModelResponse:
-        if self._limiter is None:
-            return await self._send(request, params, on_started, attempts)
-        reservation = await self._limiter.acquire(
-            request.model, estimate_tokens(request.system + request.user_text()),
-            request.max_tokens)
-        response = None
-        try:
-            response = await self._send(request, params, on_started, attempts)
-        finally:
-            # As the API counts: uncached input (cache reads are free of ITPM), and the
-            # output really written (the rest of max_tokens comes back). A failed call
-            # keeps its request and input, and gives all its output back.
-            self._limiter.settle(
-                reservation,
-                input_tokens=(response.input_tokens + response.cache_write_tokens
-                              if response is not None else None),
-                output_tokens=response.output_tokens if response is not None else 0)
-        return response
+        async with self._semaphore:
+            if self._limiter is None:
+                return await self._send(request, params, on_started, attempts)
+            # Reserved right before the request leaves: capacity taken earlier and sent
+            # later (after waiting for a slot) would be spent twice, once here and once by
+            # the API's refill in between.
+            reservation = await self._limiter.acquire(
+                request.model, estimate_tokens(request.system + request.user_text()),
+                request.max_tokens)
+            response = None
+            try:
+                response = await self._send(request, params, on_started, attempts)
+            finally:
+                # As the API counts: uncached input (cache reads are free of ITPM), and the
+                # output really written (the rest of max_tokens comes back). A failed call
+                # keeps its request and input, and gives all its output back.
+                self._limiter.settle(
+                    reservation,
+                    input_tokens=(response.input_tokens + response.cache_write_tokens
+                                  if response is not None else None),
+                    output_tokens=response.output_tokens if response is not None else 0)
+            return response
 
     async def _send(self, request: ModelRequest, params: dict[str, Any],
                     on_started: Callable[[], None], attempts: int) -> ModelResponse:
-        async with self._semaphore:
-            began = time.monotonic()
-            # The SDK timeout bounds each read (silence); this bounds the whole call, sized
-            # to its output budget so that a long healthy answer is not cut.
-            try:
-                async with asyncio.timeout(self.deadline_for(request.max_tokens)), \
-                        self._client.messages.stream(**params) as stream:
-                    async for event in stream:
-                        if event.type == "message_start":
-                            on_started()
-                    message = await stream.get_final_message()
-            except TimeoutError:
-                raise _DeadlinePassed from None
-            latency_ms = round((time.monotonic() - began) * 1000)
+        began = time.monotonic()
+        # The SDK timeout bounds each read (silence); this bounds the whole call, sized
+        # to its output budget so that a long healthy answer is not cut.
+        try:
+            async with asyncio.timeout(self.deadline_for(request.max_tokens)), \
+                    self._client.messages.stream(**params) as stream:
+                async for event in stream:
+                    if event.type == "message_start":
+                        on_started()
+                message = await stream.get_final_message()
+        except TimeoutError:
+            raise _DeadlinePassed from None
+        latency_ms = round((time.monotonic() - began) * 1000)
         if message.stop_reason is None:
             raise _IncompleteStream
         return to_response(message, latency_ms, attempts)

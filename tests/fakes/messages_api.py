@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import functools
 import hashlib
 import itertools
 import json
@@ -215,6 +216,7 @@ class RateLimits:
         self._updated: dict[str, float] = {}
         self.accepted = 0
         self.rejected = 0
+        self.rejected_by: dict[str, int] = {}  # which limit each 429 was for
 
     def _refill(self, model: str) -> list[float]:
         now = time.monotonic()
@@ -230,10 +232,15 @@ class RateLimits:
         amounts = (requests, input_tokens, output_tokens)
         with self._lock:
             levels = self._refill(model)
-            short = max((min(amount, size) - level) / (size / self.minute)
-                        for amount, size, level in zip(amounts, self.sizes, levels, strict=True))
+            shortfalls = [(min(amount, size) - level) / (size / self.minute)
+                          for amount, size, level in zip(amounts, self.sizes, levels, strict=True)]
+            short = max(shortfalls)
             if short > 1e-6:
                 self.rejected += 1
+                for kind, seconds in zip(("requests", "input", "output"), shortfalls,
+                                         strict=True):
+                    if seconds > 1e-6:
+                        self.rejected_by[kind] = self.rejected_by.get(kind, 0) + 1
                 return short
             for index, amount in enumerate(amounts):
                 levels[index] -= amount
@@ -371,6 +378,9 @@ class _HTTPServer(ThreadingHTTPServer):
     api: FakeMessagesAPI
     # Do not wait for hanging handlers on close; `closing` wakes them anyway.
     block_on_close = False
+    # socketserver listens with a backlog of 5: a burst of new connections (one client per
+    # order) would wait a second or more for a SYN retry, and arrive long after it left.
+    request_queue_size = 256
 
 
 class _AbortResponse(Exception):
@@ -385,6 +395,19 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass  # tests read the recorded requests instead
 
+    def do_GET(self) -> None:
+        """GET /_stats: what a benchmark reads from a server in another process."""
+        api = self.server.api
+        self._refund, self._left = None, True  # nothing charged, never counted in flight
+        if self.path != "/_stats":
+            return self._error(404, f"no route {self.path}")
+        limits = api.rate_limits
+        stats = {"requests": api.request_count, "max_in_flight": api.max_in_flight,
+                 "accepted": limits.accepted if limits else None,
+                 "rejected": limits.rejected if limits else None,
+                 "rejected_by": limits.rejected_by if limits else {}}
+        self._send_json(200, stats, "req_stats")
+
     def do_POST(self) -> None:
         api = self.server.api
         length = int(self.headers.get("content-length") or 0)
@@ -397,6 +420,7 @@ class _Handler(BaseHTTPRequestHandler):
         api.record(RecordedRequest(self.path, headers, body if isinstance(body, dict) else {}))
         api.enter()
         self._left = False
+        self._refund: tuple[str, int] | None = None
         self._answering = False  # True once a status line went out
         try:
             self._answer(api, headers, body)
@@ -415,7 +439,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _leave(self) -> None:
         # Called just before the last bytes go out, so a client that has its whole answer
-        # never sees this request still counted as in flight.
+        # never sees this request still counted as in flight (nor its output uncredited).
+        if self._refund is not None and self.server.api.rate_limits is not None:
+            self.server.api.rate_limits.refund(*self._refund)
+        self._refund = None
         if not self._left:
             self._left = True
             self.server.api.leave()
@@ -454,14 +481,14 @@ class _Handler(BaseHTTPRequestHandler):
         # Worked out before anything is sent, so a failing offline model is a clean 500.
         content = _content(body, behaviour, api.thinking) \
             if behaviour is None or isinstance(behaviour, Reply) else None
+        if api.rate_limits is not None and answered:
+            # As the API does: output was charged at max_tokens; the unused part comes back
+            # as the answer ends (in _leave, before its last bytes leave).
+            written = content.output_tokens if content is not None else 0
+            self._refund = (str(body.get("model")), int(body.get("max_tokens") or 0) - written)
         if not body.get("stream"):
-            self._json_reply(api, body, behaviour, content, usage, message_id)
-        else:
-            self._stream_reply(api, body, behaviour, content, usage, message_id)
-        if api.rate_limits is not None and answered and content is not None:
-            # As the API does: output was charged at max_tokens, the unused part comes back.
-            api.rate_limits.refund(str(body.get("model")),
-                                   int(body.get("max_tokens") or 0) - content.output_tokens)
+            return self._json_reply(api, body, behaviour, content, usage, message_id)
+        return self._stream_reply(api, body, behaviour, content, usage, message_id)
 
     # -- non-streaming
 
@@ -661,9 +688,7 @@ def _content(body: dict[str, Any], behaviour: Behaviour | None,
     if isinstance(behaviour, Reply):
         text, stop_reason = behaviour.text, behaviour.stop_reason
     else:
-        # Imported here: the offline model is optional for tests that script their replies.
-        from compass.engine.offline import respond
-
+        # _respond imports the offline model: optional for tests that script their replies.
         system = "".join(block["text"] for block in _text_blocks(body.get("system")))
         user_text = "".join(
             block["text"] for message in body["messages"] if message.get("role") == "user"
@@ -671,13 +696,24 @@ def _content(body: dict[str, Any], behaviour: Behaviour | None,
         )
         schema = (body.get("output_config") or {}).get("format", {}).get("schema", {})
         # No schema: a plain question (compass.outage's probe); the offline model needs one.
-        text, stop_reason = respond(system, user_text, schema) if schema else ("ok", "end_turn")
+        text, stop_reason = _respond(system, user_text, json.dumps(schema, sort_keys=True)) \
+            if schema else ("ok", "end_turn")
     budget = body["max_tokens"]
     thought = min(budget, thinking_tokens_for(body)) if thinking else 0
     limit = (budget - thought) * 4
     if thought == budget or len(text) > limit:
         return _Answer(thought, text[:limit], "max_tokens")
     return _Answer(thought, text, stop_reason)
+
+
+@functools.lru_cache(maxsize=512)
+def _respond(system: str, user_text: str, schema: str) -> tuple[str, str]:
+    # The offline model is deterministic and CPU-bound: the same question (a burst of
+    # identical orders) is answered once, so the server's threads stay free to take calls
+    # as they arrive.
+    from compass.engine.offline import respond
+
+    return respond(system, user_text, json.loads(schema))
 
 
 @contextmanager
@@ -705,10 +741,19 @@ def main(argv: list[str] | None = None) -> None:
                         help="answers start with thinking that uses max_tokens, by effort")
     parser.add_argument("--tokens-per-second", type=float, default=None,
                         help="stream output at this speed (default: at once)")
+    parser.add_argument("--rate-limits", default=None, metavar="RPM,ITPM,OTPM",
+                        help="enforce these per-minute limits per model (429 over them)")
+    parser.add_argument("--minute", type=float, default=60.0,
+                        help="seconds the rate limits' minute lasts (default: 60)")
     args = parser.parse_args(argv)
+    limits = None
+    if args.rate_limits:
+        rpm, itpm, otpm = (float(part) for part in args.rate_limits.split(","))
+        limits = RateLimits(rpm, itpm, otpm, minute=args.minute)
     server = FakeMessagesAPI(args.host, args.port, args.latency, args.api_key,
                              args.min_cache_tokens, thinking=args.thinking,
-                             tokens_per_second=args.tokens_per_second).start()
+                             tokens_per_second=args.tokens_per_second,
+                             rate_limits=limits).start()
     print(f"fake Messages API on {server.base_url} (latency {args.latency:g} s)", flush=True)
     try:
         while True:
