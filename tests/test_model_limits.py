@@ -126,7 +126,7 @@ def test_the_worker_runs_orders_at_the_same_time_and_retries_later(monkeypatch):
         with lock:
             running -= 1
         if order_id == 99:
-            raise processing.RetryLater("model unreachable")
+            raise processing.RetryLater("model unreachable", delay=30)
         return "completed"
 
     monkeypatch.setattr(processing, "run_order", fake_run_order)
@@ -139,5 +139,6 @@ def test_the_worker_runs_orders_at_the_same_time_and_retries_later(monkeypatch):
     assert [f.result(timeout=10) for f in futures] == ["completed"] * 8
     assert retry.result(timeout=10) == "retry_later"
     assert most == 9, "the orders ran one after another"
-    assert rescheduled == [(99, 1, 120)]
+    # A model outage uses up no attempt; it is tried again after the delay processing chose.
+    assert rescheduled == [(99, 2, 30)]
     assert runner.accepted() == set()
