@@ -32,8 +32,14 @@ from compass.tiers import get_tier
 
 log = logging.getLogger(__name__)
 
-LEASE_SECONDS = 300
-HEARTBEAT_SECONDS = 60
+def lease_seconds() -> float:
+    """How long an order's lease lasts unless renewed (ORDER_LEASE_SECONDS, 300 s)."""
+    return get_settings().ORDER_LEASE_SECONDS
+
+
+def heartbeat_seconds() -> float:
+    # Well inside the lease: a call that reports no progress for a while keeps it.
+    return min(60.0, lease_seconds() / 5)
 # Progress is written at most this often unless the phase changes (which is always written).
 MIN_WRITE_INTERVAL = 0.5
 
@@ -71,7 +77,7 @@ class ProgressWriter:
         written = store.orders.write_progress(
             self.db, self.order_id, self.owner, percent=max(0, min(100, percent)),
             phase=phase, label=label[:200], phase_started_at=self.phase_started_iso,
-            lease_expires_at=clock.iso_in(LEASE_SECONDS))
+            lease_expires_at=clock.iso_in(lease_seconds()))
         if not written and not self.lease_lost:
             self.lease_lost = True
             log.warning("order %s: lost the lease while running", self.order_id)
@@ -92,9 +98,9 @@ async def _heartbeat(db: sqlite_utils.Database, order_id: int, owner: str,
     # Keeps the lease alive through long model calls that report no progress; renews only
     # a lease that is still ours (a worker frozen past its lease must not take it back).
     while True:
-        await asyncio.sleep(HEARTBEAT_SECONDS)
+        await asyncio.sleep(heartbeat_seconds())
         if not store.orders.renew_lease(db, order_id, owner,
-                                        expires_at=clock.iso_in(LEASE_SECONDS)):
+                                        expires_at=clock.iso_in(lease_seconds())):
             writer.lease_lost = True
 
 
@@ -149,7 +155,7 @@ class LeasedProvider:
         if DRAINING.is_set():
             raise Draining(f"order {self.order_id}: stopping before a {request.phase} call")
         if self.writer.lease_lost or not store.orders.renew_lease(
-                self.db, self.order_id, self.owner, expires_at=clock.iso_in(LEASE_SECONDS)):
+                self.db, self.order_id, self.owner, expires_at=clock.iso_in(lease_seconds())):
             self.writer.lease_lost = True
             raise LeaseLost(f"order {self.order_id}: lease lost before a {request.phase} call")
         marker: list[asyncio.Future] = []
@@ -279,7 +285,7 @@ async def _run_leased(db: sqlite_utils.Database, order_id: int, *, engine: Engin
             outage.hold(db, order_id, incident)
             return "held"
         if not store.orders.take_lease(db, order_id, owner, now=clock.now_iso(),
-                                       expires_at=clock.iso_in(LEASE_SECONDS)):
+                                       expires_at=clock.iso_in(lease_seconds())):
             return "leased_elsewhere"
         if order["status"] == "paid":
             order = lifecycle.transition(db, order_id, "processing", reason=f"worker {owner}")

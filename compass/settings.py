@@ -153,6 +153,9 @@ class Settings(BaseSettings):
     # SMTP server answers again (probed every EMAIL_PROBE_SECONDS; compass/notifications.py).
     EMAIL_RETRY_DELAYS_SECONDS: str = "3600,82800"
     EMAIL_PROBE_SECONDS: float = Field(default=60.0, gt=0)
+    # An order's lease: a worker that stops renewing it (dead, or frozen) loses the order
+    # this long after, to the next worker the reconciler wakes.
+    ORDER_LEASE_SECONDS: float = Field(default=300.0, ge=5)
     # SIGTERM (a deploy): the worker takes no new work and gives model calls in flight this
     # long to finish and be stored. fly.toml's kill_timeout (45 s) must cover it plus the
     # supervisor's margin (`compass procs`: +5 s) and Litestream's last sync.

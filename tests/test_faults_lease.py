@@ -88,3 +88,71 @@ def test_the_heartbeat_never_takes_back_a_lease_another_worker_holds(db):
     assert not store.orders.renew_lease(db, order["id"], "a", expires_at="2999-01-01T00:00:00Z")
     assert store.orders.get(db, order["id"])["lease_owner"] == "b"
     assert store.orders.renew_lease(db, order["id"], "b", expires_at="2999-02-01T00:00:00Z")
+
+
+def test_a_frozen_worker_process_loses_the_order_and_writes_nothing(tmp_path):
+    """The same with real processes: SIGSTOP the worker mid-samples past its (short) lease,
+    start another, SIGCONT the first. One completion, one report version, and the first
+    worker says it stopped; only calls it had in flight when frozen can be bought twice."""
+    import collections
+    import hashlib
+    import json
+    import os
+    import signal
+    import sqlite3
+    import time
+
+    import httpx
+
+    from tests.fakes.delivery import place_paid_order
+    from tests.fakes.messages_api import running_server
+    from tests.fakes.processes import procfile_stack, read, restart, tail
+
+    def query(sql: str) -> list[tuple]:
+        conn = sqlite3.connect(tmp_path / "data" / "compass.db")
+        try:
+            return conn.execute(sql).fetchall()
+        finally:
+            conn.close()
+
+    def wait_until(check, timeout: float, what: str):
+        deadline = time.monotonic() + timeout
+        while not (found := check()):
+            assert time.monotonic() < deadline, f"{what}\n{tail(logs)}"
+            time.sleep(0.2)
+        return found
+
+    with running_server(latency=3.0) as api:
+        env = {"ANTHROPIC_API_KEY": "test-key", "ANTHROPIC_BASE_URL": api.base_url,
+               "ORDER_LEASE_SECONDS": "6"}
+        state: dict = {}
+        with procfile_stack(tmp_path, env, state=state) as (base, logs), \
+                httpx.Client(base_url=base, timeout=30) as client:
+            public_id = place_paid_order(client, "premium")
+            wait_until(lambda: query("SELECT phase FROM orders")[0][0] == "sample"
+                       and api.in_flight >= 1, 180, "the samples never started")
+            frozen = state["processes"]["worker"]
+            os.kill(frozen.pid, signal.SIGSTOP)
+            in_flight = api.in_flight
+            time.sleep(8)  # past the lease
+            restart(state, "worker")
+            wait_until(lambda: f":{frozen.pid}:" not in (
+                query("SELECT lease_owner FROM orders")[0][0] or f":{frozen.pid}:"), 60,
+                "the new worker did not take the order")
+            os.kill(frozen.pid, signal.SIGCONT)
+            wait_until(lambda: client.get(f"/api/orders/{public_id}/status").json()["status"]
+                       == "completed", 240, "the order did not complete")
+            wait_until(lambda: client.get(f"/orders/{public_id}/download").status_code == 200,
+                       60, "no PDF")
+            wait_until(lambda: "lease lost" in read(logs["worker"]), 60,
+                       "the frozen worker did not notice it lost the order")
+            events = [e for (e,) in query("SELECT to_status FROM order_events")]
+            versions = query("SELECT count(*) FROM report_versions")[0][0]
+    assert events.count("completed") == 1 and "failed" not in events
+    assert versions == 1
+    bodies = collections.Counter(
+        hashlib.sha256(json.dumps(r.body, sort_keys=True).encode()).hexdigest()
+        for r in api.requests)
+    twice = sum(n - 1 for n in bodies.values() if n > 1)
+    print(f"{in_flight} call(s) in flight when frozen; {twice} request(s) sent twice")
+    assert twice <= in_flight
