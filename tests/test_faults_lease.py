@@ -93,7 +93,7 @@ def test_the_heartbeat_never_takes_back_a_lease_another_worker_holds(db):
 def test_a_frozen_worker_process_loses_the_order_and_writes_nothing(tmp_path):
     """The same with real processes: SIGSTOP the worker mid-samples past its (short) lease,
     start another, SIGCONT the first. One completion, one report version, and the first
-    worker says it stopped; only calls it had in flight when frozen can be bought twice."""
+    worker says it stopped; only calls it had already begun when frozen can be bought twice."""
     import collections
     import hashlib
     import json
@@ -154,5 +154,8 @@ def test_a_frozen_worker_process_loses_the_order_and_writes_nothing(tmp_path):
         hashlib.sha256(json.dumps(r.body, sort_keys=True).encode()).hexdigest()
         for r in api.requests)
     twice = sum(n - 1 for n in bodies.values() if n > 1)
-    print(f"{in_flight} call(s) in flight when frozen; {twice} request(s) sent twice")
-    assert twice <= in_flight
+    print(f"{in_flight} call(s) at the API when frozen; {twice} request(s) sent twice")
+    # Only calls the frozen worker had already begun can go twice: the samples it had
+    # passed the lease check for (at most the five of one fan-out; some may still have been
+    # waiting inside the provider for a concurrency slot when it froze). None after it.
+    assert twice <= 5
