@@ -36,7 +36,7 @@ class FakeClock:
 
 def test_buckets_refill_over_the_minute_and_unused_output_comes_back():
     clock = FakeClock()
-    limiter = ModelLimiter(Limits(60, 10_000, 1_000), headroom=1.0, clock=clock)
+    limiter = ModelLimiter(Limits(60, 10_000, 1_000), headroom=1.0, burst=1.0, clock=clock)
     assert limiter.try_reserve("m", 100, 600) == 0
     # Output is charged at max_tokens: 400 left, so another 600 waits 12 s (1,000 a minute).
     assert limiter.try_reserve("m", 100, 600) == pytest.approx(12.0)
