@@ -48,6 +48,10 @@ def test_buckets_refill_over_the_minute_and_unused_output_comes_back():
     assert limiter.try_reserve("other", 100, 1_000) == 0
     clock.now = 60.0
     assert limiter.try_reserve("m", 10_000, 1_000) == 0  # full again after a minute
+    # A 429 from the API empties the model's buckets: the next call waits for the refill.
+    clock.now = 120.0
+    limiter.exhausted("m")
+    assert limiter.try_reserve("m", 1, 1) > 0
 
 
 def _reservation(model: str, input_tokens: int, output_tokens: int):

@@ -291,6 +291,11 @@ class AnthropicProvider:
             response = None
             try:
                 response = await self._send(request, params, on_started, attempts)
+            except anthropic.RateLimitError:
+                # The API's bucket is empty whatever ours says: every call of this model
+                # waits for the refill, instead of each meeting its own 429.
+                self._limiter.exhausted(request.model)
+                raise
             finally:
                 # As the API counts: uncached input (cache reads are free of ITPM), and the
                 # output really written (the rest of max_tokens comes back). A failed call

@@ -131,6 +131,14 @@ class ModelLimiter:
                 self.waited_seconds += waited
         return Reservation(model, input_tokens, output_tokens)
 
+    def exhausted(self, model: str) -> None:
+        """The API answered 429: its buckets for this model are empty, so are ours now."""
+        with self._lock:
+            now = self._clock()
+            for bucket in self._buckets_for(model, now):
+                bucket.refill(now)
+                bucket.level = min(bucket.level, 0.0)
+
     def settle(self, reservation: Reservation, *, input_tokens: int | None = None,
                output_tokens: int = 0) -> None:
         """The call ended: give back what it reserved and did not use (the API does the
