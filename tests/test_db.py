@@ -66,13 +66,16 @@ def test_ledger_reuses_answered_calls_of_the_same_run_never_errors(db):
                                  provider="offline", model="m", request_hash="h", status="error",
                                  response_text=None)
     store.ai_calls.record(db, call)
-    assert store.ai_calls.reusable_response(db, "r1", "h", 1) is None  # nothing was answered
+    assert store.ai_calls.reusable_response(db, "r1", "h", 1, 0) is None  # nothing was answered
     # An answer QA rejected was paid for: a resumed run reads it back (and retries as before).
     call.status, call.response_text = "invalid", "{bad"
     store.ai_calls.record(db, call)
-    assert store.ai_calls.reusable_response(db, "r1", "h", 1)["response_text"] == "{bad"
+    assert store.ai_calls.reusable_response(db, "r1", "h", 1, 0)["response_text"] == "{bad"
     call.status, call.response_text = "ok", "{}"
     store.ai_calls.record(db, call)
-    assert store.ai_calls.reusable_response(db, "r1", "h", 1)["response_text"] == "{}"
-    assert store.ai_calls.reusable_response(db, "r2", "h", 1) is None
-    assert store.ai_calls.reusable_response(db, "r1", "h", 2) is None
+    assert store.ai_calls.reusable_response(db, "r1", "h", 1, 0)["response_text"] == "{}"
+    assert store.ai_calls.reusable_response(db, "r2", "h", 1, 0) is None
+    assert store.ai_calls.reusable_response(db, "r1", "h", 2, 0) is None
+    # A second retry that sends the same request as the first (its checks found the same
+    # problems) is not answered with the first retry's rejected answer.
+    assert store.ai_calls.reusable_response(db, "r1", "h", 1, 1) is None

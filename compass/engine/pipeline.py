@@ -131,7 +131,7 @@ class Run:
     async def _answer(self, request: ModelRequest, retry: int,
                       on_started: Callable[[], None] | None) -> ModelResponse:
         stored = store.ai_calls.reusable_response(self.db, self.run_id, request.request_hash(),
-                                                  self.attempt)
+                                                  self.attempt, retry)
         if stored is not None:
             self.reused_calls += 1
             if on_started:

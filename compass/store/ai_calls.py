@@ -43,8 +43,8 @@ def record(db: sqlite_utils.Database, call: AICall) -> int:
 
 
 def reusable_response(db: sqlite_utils.Database, run_id: str, request_hash: str,
-                      attempt: int) -> dict | None:
-    """The newest answered call of this run and QA attempt with the very same request.
+                      attempt: int, retry: int) -> dict | None:
+    """The newest answered call of this run, QA attempt and retry with the very same request.
 
     This is the resume checkpoint: a run restarted after a crash (or a drain at shutdown)
     asks for identical requests and gets their stored answers instead of paying for them
@@ -52,12 +52,15 @@ def reusable_response(db: sqlite_utils.Database, run_id: str, request_hash: str,
     again it fails the same way, so the run goes on to the retry it made before (whose own
     answer is then reused) instead of buying the rejected answer a second time. The
     attempt is part of the key because a QA revision must get a fresh answer even when it
-    happens to send the same request as the rejected attempt did.
+    happens to send the same request as the rejected attempt did; the retry is part of it
+    for the same reason one level down: a second retry whose checks found the same problems
+    sends the same request as the first, and must not be answered by the first's rejected
+    answer (it would never call the model again).
     """
     rows = list(db.query(
         "SELECT * FROM ai_calls WHERE run_id = ? AND request_hash = ? AND attempt = ?"
-        " AND status IN ('ok', 'invalid') ORDER BY id DESC LIMIT 1",
-        [run_id, request_hash, attempt],
+        " AND retry = ? AND status IN ('ok', 'invalid') ORDER BY id DESC LIMIT 1",
+        [run_id, request_hash, attempt, retry],
     ))
     return rows[0] if rows else None
 
