@@ -55,6 +55,14 @@ def test_every_documented_metric_moves(tmp_path):
         client.post(checkout, data={"csrf_token": token, "card_number": "4242 4242 4242 4242"})
         db = store.connect(tmp_path / "data" / "compass.db")
         add_order(db, 900)  # paid, no worker on it (needs attention), and a priced AI call
+        # An AI outage as the breaker records it: an open incident, the paid order held.
+        # (The gauges are read from these rows at scrape time.)
+        with store.transaction(db):
+            store.incidents.insert(db, kind="authentication", status=401,
+                                   message="invalid x-api-key", model="claude-sonnet-5-5")
+            [held] = db["orders"].rows_where("order_number = ?", ["ORD-2026-000900"])
+            assert store.orders.hold(db, held["id"], reason="authentication",
+                                     label="Waiting for the AI service")
         db.conn.close()
         deadline = time.monotonic() + 120
         while True:
