@@ -70,7 +70,7 @@ def serve(target: str, port: int, env: dict, log: Path) -> subprocess.Popen:
 def wait_up(url: str) -> None:
     import httpx
 
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 90  # a shared, busy machine starts a server slowly
     while time.monotonic() < deadline:
         try:
             if httpx.get(url, timeout=1).status_code < 500:

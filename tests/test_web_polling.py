@@ -17,7 +17,9 @@ def _public_id(db) -> str:
     return db.conn.execute("SELECT public_id FROM orders WHERE id = 1").fetchone()[0]
 
 
-def test_status_row_follows_writes_from_this_and_other_connections(tmp_path):
+def test_status_row_follows_writes_from_this_and_other_connections(tmp_path, monkeypatch):
+    # Other connections' commits are looked for every STATUS_RECHECK_SECONDS: at once here.
+    monkeypatch.setattr(store.orders, "STATUS_RECHECK_SECONDS", 0.0)
     db = store.open_database(tmp_path / "compass.db")
     add_order(db, 1)
     public_id = _public_id(db)
