@@ -16,7 +16,7 @@ them, counting each: "respected" means it counted none.
 
 Target: drain ÷ one order ≤ 3, zero 429s. Prints both with PASS/MISS.
 
-    .venv/bin/python bench/burst.py [--orders 50] [--latency 2] [--real-latency 40] [--tier 4]
+    .venv/bin/python bench/burst.py [--orders 50] [--latency 2] [--real-latency 20] [--tier 4]
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--orders", type=int, default=50)
     parser.add_argument("--latency", type=float, default=2.0, help="seconds per model call")
-    parser.add_argument("--real-latency", type=float, default=40.0,
+    parser.add_argument("--real-latency", type=float, default=20.0,
                         help="what a real call takes (sets the time scale)")
     parser.add_argument("--tier", type=int, default=4, choices=sorted(TIERS))
     parser.add_argument("--timeout", type=float, default=900)
