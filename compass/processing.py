@@ -151,16 +151,21 @@ class LeasedProvider:
         self.offline = getattr(provider, "offline", False)
         self.calls: dict[asyncio.Future, bool] = {}  # call → the API has started answering
 
-    async def complete(self, request: Any, *, on_started: Any = None) -> Any:
-        if DRAINING.is_set():
-            raise Draining(f"order {self.order_id}: stopping before a {request.phase} call")
-        if self.writer.lease_lost or not store.orders.renew_lease(
-                self.db, self.order_id, self.owner, expires_at=clock.iso_in(lease_seconds())):
-            self.writer.lease_lost = True
-            raise LeaseLost(f"order {self.order_id}: lease lost before a {request.phase} call")
+    async def complete(self, request: Any, *, on_started: Any = None,
+                       before_send: Any = None) -> Any:
+        self._still_ours(request.phase)
+
+        def checked_again() -> None:
+            # A call may wait inside the provider for a concurrency or rate-limit slot for
+            # longer than the lease: it is checked again right before it leaves.
+            self._still_ours(request.phase)
+            if before_send is not None:
+                before_send()
+
         marker: list[asyncio.Future] = []
         call: asyncio.Future = asyncio.ensure_future(self.provider.complete(
-            request, on_started=lambda: self._started(marker[0], on_started)))
+            request, on_started=lambda: self._started(marker[0], on_started),
+            before_send=checked_again))
         marker.append(call)
         self.calls[call] = False
         try:
@@ -169,6 +174,15 @@ class LeasedProvider:
             # The caller records the answer in the ledger in this same step, before any
             # other task runs: once no call is left, every answer received is stored.
             self.calls.pop(call, None)
+
+    def _still_ours(self, phase: str) -> None:
+        """Renew the lease if it is still this worker's; else raise (Draining, LeaseLost)."""
+        if DRAINING.is_set():
+            raise Draining(f"order {self.order_id}: stopping before a {phase} call")
+        if self.writer.lease_lost or not store.orders.renew_lease(
+                self.db, self.order_id, self.owner, expires_at=clock.iso_in(lease_seconds())):
+            self.writer.lease_lost = True
+            raise LeaseLost(f"order {self.order_id}: lease lost before a {phase} call")
 
     def _started(self, call: asyncio.Future, on_started: Any) -> None:
         # The API has the prompt (message_start): from here on the call is paid for.

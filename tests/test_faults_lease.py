@@ -5,10 +5,16 @@ behind a gate that freezes worker A mid-samples, and worker B taking over."""
 from __future__ import annotations
 
 import asyncio
+import types
 
-from compass import processing, store
+import pytest
+
+from compass import clock, lifecycle, processing, store
+from compass.engine.anthropic_provider import AnthropicProvider
 from compass.engine.offline import OfflineProvider
+from compass.engine.provider import ModelRequest
 from tests.factories import checkout_paid_order
+from tests.fakes.messages_api import running_server
 
 
 class FreezingProvider:
@@ -25,14 +31,14 @@ class FreezingProvider:
         self.frozen = asyncio.Event()
         self.thaw = asyncio.Event()
 
-    async def complete(self, request, *, on_started=None):
+    async def complete(self, request, *, on_started=None, before_send=None):
         self.started += 1
         if self.thaw.is_set():
             self.started_after_thaw += 1
         if self.started >= self.freeze_at and not self.thaw.is_set():
             self.frozen.set()
             await self.thaw.wait()
-        return await self.inner.complete(request, on_started=on_started)
+        return await self.inner.complete(request, on_started=on_started, before_send=before_send)
 
     async def aclose(self) -> None:
         return None
@@ -43,9 +49,9 @@ class CountingProvider(OfflineProvider):
         super().__init__()
         self.calls = 0
 
-    async def complete(self, request, *, on_started=None):
+    async def complete(self, request, *, on_started=None, before_send=None):
         self.calls += 1
-        return await super().complete(request, on_started=on_started)
+        return await super().complete(request, on_started=on_started, before_send=before_send)
 
 
 def test_a_frozen_worker_that_lost_its_lease_stops_and_writes_nothing(db, tmp_path):
@@ -74,6 +80,42 @@ def test_a_frozen_worker_that_lost_its_lease_stops_and_writes_nothing(db, tmp_pa
     assert events.count("completed") == 1 and "failed" not in events
     assert store.reports.versions(db, order["id"]) == []  # no report version from A
     assert new_worker.calls > 0
+
+
+def test_a_call_waiting_for_a_slot_past_the_lease_is_never_sent(db):
+    """The frozen-worker case inside one process: the second call waits for the provider's
+    only concurrency slot while the first is at the API; meanwhile the order passes to
+    another worker. When the slot frees, the second call stops unsent."""
+    order = checkout_paid_order(db, "standard")
+    lifecycle.transition(db, order["id"], "processing")
+    with store.transaction(db):
+        assert store.orders.take_lease(db, order["id"], "a", now=clock.now_iso(),
+                                       expires_at=clock.iso_in(300))
+    request = ModelRequest(
+        phase="sample", model="claude-sonnet-5-5", effort="medium", system="Be brief.",
+        shared_context="", prompt="Reply.", schema={"title": "Sample", "type": "object"},
+        max_tokens=1000)
+
+    with running_server(latency=1.0) as api:
+        async def scenario():
+            inner = AnthropicProvider("sk-ant-test-0123456789", base_url=api.base_url,
+                                      max_concurrency=1, max_retries=0)
+            leased = processing.LeasedProvider(inner, db, order["id"], "a",
+                                               types.SimpleNamespace(lease_lost=False))
+            first = asyncio.create_task(leased.complete(request))
+            while api.in_flight < 1:  # the first holds the slot, at the API
+                await asyncio.sleep(0.01)
+            second = asyncio.create_task(leased.complete(request))
+            await asyncio.sleep(0.1)  # waiting for the slot, past the first check
+            # Worker "a" froze past its lease; "b" takes the order.
+            db.execute("UPDATE orders SET lease_owner = 'b' WHERE id = ?", [order["id"]])
+            await first  # was at the API: it finishes (it is paid for)
+            with pytest.raises(processing.LeaseLost):
+                await second
+            await inner.aclose()
+
+        asyncio.run(scenario())
+        assert len(api.requests) == 1
 
 
 def test_the_heartbeat_never_takes_back_a_lease_another_worker_holds(db):
@@ -155,7 +197,7 @@ def test_a_frozen_worker_process_loses_the_order_and_writes_nothing(tmp_path):
         for r in api.requests)
     twice = sum(n - 1 for n in bodies.values() if n > 1)
     print(f"{in_flight} call(s) at the API when frozen; {twice} request(s) sent twice")
-    # Only calls the frozen worker had already begun can go twice: the samples it had
-    # passed the lease check for (at most the five of one fan-out; some may still have been
-    # waiting inside the provider for a concurrency slot when it froze). None after it.
+    # Only calls the frozen worker had already sent can go twice (at most the five samples
+    # of one fan-out): a call still waiting for a slot is checked again before it leaves
+    # (test_a_call_waiting_for_a_slot_past_the_lease_is_never_sent). None after it.
     assert twice <= 5

@@ -41,7 +41,13 @@ from anthropic.types import Message
 
 from compass.engine.breaker import CircuitBreaker
 from compass.engine.model_limits import ModelLimiter, estimate_tokens
-from compass.engine.provider import ModelRequest, ModelResponse, OnStarted, ProviderError
+from compass.engine.provider import (
+    BeforeSend,
+    ModelRequest,
+    ModelResponse,
+    OnStarted,
+    ProviderError,
+)
 
 RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 # Statuses that mean our account or configuration is broken, whatever the request.
@@ -202,11 +208,11 @@ class AnthropicProvider:
         """Seconds one attempt may take: the base plus its output budget at the minimum speed."""
         return self._deadline_base + max_tokens / self._output_tokens_per_second
 
-    async def complete(self, request: ModelRequest, *,
-                       on_started: OnStarted | None = None) -> ModelResponse:
+    async def complete(self, request: ModelRequest, *, on_started: OnStarted | None = None,
+                       before_send: BeforeSend | None = None) -> ModelResponse:
         trial = self.breaker.admit()
         try:
-            response = await self._complete_with_retries(request, on_started)
+            response = await self._complete_with_retries(request, on_started, before_send)
         except ProviderError as error:
             if error.systemic:
                 self.breaker.trip(error)
@@ -244,8 +250,8 @@ class AnthropicProvider:
                                 kind=failure.kind) from None
         self.breaker.record_success()
 
-    async def _complete_with_retries(self, request: ModelRequest,
-                                     on_started: OnStarted | None) -> ModelResponse:
+    async def _complete_with_retries(self, request: ModelRequest, on_started: OnStarted | None,
+                                     before_send: BeforeSend | None) -> ModelResponse:
         params = message_params(request)
         started = False
 
@@ -261,7 +267,7 @@ class AnthropicProvider:
         while True:
             attempt += 1
             try:
-                return await self._attempt(request, params, started_once, attempt)
+                return await self._attempt(request, params, started_once, attempt, before_send)
             except (anthropic.APIError, httpx2.TransportError, TimeoutError, _DeadlinePassed,
                     _IncompleteStream, json.JSONDecodeError) as exc:
                 failure = self._classify(exc, request.max_tokens)
@@ -278,9 +284,12 @@ class AnthropicProvider:
                 await asyncio.sleep(self._delay(attempt - 1, failure.retry_after))
 
     async def _attempt(self, request: ModelRequest, params: dict[str, Any],
-                       on_started: Callable[[], None], attempts: int) -> ModelResponse:
+                       on_started: Callable[[], None], attempts: int,
+                       before_send: BeforeSend | None) -> ModelResponse:
         async with self._semaphore:
             if self._limiter is None:
+                if before_send is not None:
+                    before_send()
                 return await self._send(request, params, on_started, attempts)
             # Reserved right before the request leaves: capacity taken earlier and sent
             # later (after waiting for a slot) would be spent twice, once here and once by
@@ -290,6 +299,8 @@ class AnthropicProvider:
                 request.max_tokens)
             response = None
             try:
+                if before_send is not None:
+                    before_send()  # raising gives the reservation back unused (below)
                 response = await self._send(request, params, on_started, attempts)
             except anthropic.RateLimitError:
                 # The API's bucket is empty whatever ours says: every call of this model

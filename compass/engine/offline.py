@@ -40,7 +40,7 @@ from compass.engine.offline_catalog import (
 )
 from compass.engine.offline_readiness import readiness
 from compass.engine.prompts import PERSPECTIVE_LABELS, PERSPECTIVES, extract_block
-from compass.engine.provider import ModelRequest, ModelResponse, OnStarted
+from compass.engine.provider import BeforeSend, ModelRequest, ModelResponse, OnStarted
 from compass.engine.qa import instruction_like
 from compass.intake import COMPANY_SIZES
 from compass.tiers import FEASIBILITY_RANK
@@ -982,8 +982,10 @@ class OfflineProvider:
     name = "offline"
     offline = True
 
-    async def complete(self, request: ModelRequest, *,
-                       on_started: OnStarted | None = None) -> ModelResponse:
+    async def complete(self, request: ModelRequest, *, on_started: OnStarted | None = None,
+                       before_send: BeforeSend | None = None) -> ModelResponse:
+        if before_send is not None:
+            before_send()
         if on_started is not None:
             on_started()
         started = time.perf_counter()

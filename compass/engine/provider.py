@@ -97,6 +97,10 @@ class CircuitOpenError(ProviderError):
 # Called once the provider knows the prompt has been processed (the API's message_start),
 # so the engine can release the other samples to read the freshly written cache.
 OnStarted = Callable[[], None]
+# Called right before a request leaves, after any wait for a concurrency or rate-limit slot
+# (and before each retry); raising stops the call unsent. The worker checks there that the
+# order is still its own, since a wait for a slot can outlast its lease.
+BeforeSend = Callable[[], None]
 
 
 class ModelProvider(Protocol):
@@ -104,7 +108,8 @@ class ModelProvider(Protocol):
     offline: bool
 
     async def complete(
-        self, request: ModelRequest, *, on_started: OnStarted | None = None
+        self, request: ModelRequest, *, on_started: OnStarted | None = None,
+        before_send: BeforeSend | None = None,
     ) -> ModelResponse: ...
 
     async def aclose(self) -> None: ...
