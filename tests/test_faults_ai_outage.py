@@ -20,17 +20,9 @@ import httpx
 
 from tests.fakes.delivery import place_paid_order
 from tests.fakes.messages_api import Status, running_server
-from tests.fakes.processes import procfile_stack, tail
+from tests.fakes.processes import procfile_stack, wait_until
 
 OUTAGE_SECONDS = 20
-
-
-def wait_until(check, timeout: float, logs: dict, what: str):
-    deadline = time.monotonic() + timeout
-    while not (found := check()):
-        assert time.monotonic() < deadline, f"{what}\n{tail(logs)}"
-        time.sleep(0.2)
-    return found
 
 
 def query(tmp_path, sql: str) -> list[tuple]:

@@ -9,21 +9,12 @@ import hashlib
 import json
 import signal
 import sqlite3
-import time
 
 import httpx
 
 from tests.fakes.delivery import place_paid_order
 from tests.fakes.messages_api import running_server
-from tests.fakes.processes import procfile_stack, read, restart, tail
-
-
-def wait_until(check, timeout: float, logs: dict, what: str):
-    deadline = time.monotonic() + timeout
-    while not (found := check()):
-        assert time.monotonic() < deadline, f"{what}\n{tail(logs)}"
-        time.sleep(0.1)
-    return found
+from tests.fakes.processes import procfile_stack, read, restart, tail, wait_until
 
 
 def phase(tmp_path) -> str | None:

@@ -13,21 +13,13 @@ import time
 import httpx
 
 from tests.fakes.delivery import place_paid_order
-from tests.fakes.processes import procfile_stack, read, tail
+from tests.fakes.processes import procfile_stack, read, tail, wait_until
 from tests.fakes.smtp import SwitchableSmtp
 
 
 def failures_total(client: httpx.Client) -> float:
     return sum(float(line.rsplit(" ", 1)[1]) for line in client.get("/metrics").text.splitlines()
                if line.startswith("compass_email_failures_total{"))
-
-
-def wait_until(check, timeout: float, logs: dict, what: str):
-    deadline = time.monotonic() + timeout
-    while not (found := check()):
-        assert time.monotonic() < deadline, f"{what}\n{tail(logs)}"
-        time.sleep(0.2)
-    return found
 
 
 def test_smtp_down_then_back_delivers_every_email_exactly_once(tmp_path):

@@ -44,6 +44,15 @@ def tail(logs: dict) -> str:
 
 
 @contextmanager
+def wait_until(check, timeout: float, logs: dict, what: str):
+    """check()'s first truthy value; fails with `what` and the processes' logs at `timeout`."""
+    deadline = time.monotonic() + timeout
+    while not (found := check()):
+        assert time.monotonic() < deadline, f"{what}\n{tail(logs)}"
+        time.sleep(0.1)
+    return found
+
+
 def procfile_stack(tmp_path: Path, extra_env: dict[str, str] | None = None, *,
                    cwd: Path = ROOT, bin_dir: Path = BIN,
                    replace: dict[str, tuple[str, str]] | None = None,
