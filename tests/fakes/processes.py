@@ -43,7 +43,6 @@ def tail(logs: dict) -> str:
     return "\n".join(f"--- {name}\n" + read(log)[-3000:] for name, log in logs.items())
 
 
-@contextmanager
 def wait_until(check, timeout: float, logs: dict, what: str):
     """check()'s first truthy value; fails with `what` and the processes' logs at `timeout`."""
     deadline = time.monotonic() + timeout
@@ -53,6 +52,7 @@ def wait_until(check, timeout: float, logs: dict, what: str):
     return found
 
 
+@contextmanager
 def procfile_stack(tmp_path: Path, extra_env: dict[str, str] | None = None, *,
                    cwd: Path = ROOT, bin_dir: Path = BIN,
                    replace: dict[str, tuple[str, str]] | None = None,
