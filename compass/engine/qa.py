@@ -85,9 +85,8 @@ def _consistency_problems(phase: str, value: PhaseModel, expected: list[str]) ->
             problems.append(f"readiness scores a dimension twice: {', '.join(twice)}")
     elif phase == "clustering":
         placed = [i for group in value.groups for i in group.ids]  # type: ignore[attr-defined]
-        missing = [i for i in expected if i not in placed]
-        unknown = sorted({i for i in placed if i not in expected})
-        twice = sorted({i for i in placed if placed.count(i) > 1})
+        missing, unknown, twice = _partition(expected, placed)
+        unknown = sorted(set(unknown))
         if missing:
             problems.append(f"candidates placed in no group: {', '.join(missing[:20])}")
         if unknown:
@@ -96,9 +95,7 @@ def _consistency_problems(phase: str, value: PhaseModel, expected: list[str]) ->
             problems.append(f"candidates placed twice: {', '.join(twice[:20])}")
     elif phase == "grouper":
         placed = [n for stage in value.stages for n in stage.workflow_names]  # type: ignore[attr-defined]
-        missing = [n for n in expected if n not in placed]
-        unknown = [n for n in placed if n not in expected]
-        twice = sorted({n for n in placed if placed.count(n) > 1})
+        missing, unknown, twice = _partition(expected, placed)
         if missing:
             problems.append(f"roadmap leaves out: {'; '.join(missing)}")
         if unknown:
@@ -369,3 +366,12 @@ def score_report(review: Review, *, ungrounded: list[str], relevance: float,
         "pain_unaddressed": bool(pain and not pain.addressed),
     }
     return Score(score=score, passed=score >= PASS_SCORE, checks=checks, feedback=feedback)
+
+
+def _partition(expected: list[str], placed: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """How `placed` fails to be each of `expected` exactly once: (left out, not expected,
+    placed twice)."""
+    missing = [item for item in expected if item not in placed]
+    unknown = [item for item in placed if item not in expected]
+    twice = sorted({item for item in placed if placed.count(item) > 1})
+    return missing, unknown, twice
