@@ -9,7 +9,7 @@ import time
 import pytest
 
 from compass.engine.anthropic_provider import AnthropicProvider
-from compass.engine.model_limits import Limits, ModelLimiter, for_settings
+from compass.engine.model_limits import Limits, ModelLimiter, Reservation, for_settings
 from compass.engine.provider import ModelRequest
 from compass.settings import Settings
 from tests.fakes.messages_api import RateLimits, Reply, running_server
@@ -36,28 +36,67 @@ class FakeClock:
 
 def test_buckets_refill_over_the_minute_and_unused_output_comes_back():
     clock = FakeClock()
-    limiter = ModelLimiter(Limits(60, 10_000, 1_000), headroom=1.0, burst=1.0, clock=clock)
+    limiter = ModelLimiter(Limits(60, 10_000, 1_000), headroom=1.0, clock=clock)
     assert limiter.try_reserve("m", 100, 600) == 0
+    first = Reservation("m", 100, 600)
+    limiter.answered(first)
     # Output is charged at max_tokens: 400 left, so another 600 waits 12 s (1,000 a minute).
     assert limiter.try_reserve("m", 100, 600) == pytest.approx(12.0)
-    limiter.settle(limiter_reservation := _reservation("m", 100, 600), input_tokens=100,
-                   output_tokens=100)
-    assert limiter_reservation.model == "m"
+    limiter.settle(first, input_tokens=100, output_tokens=100)
     assert limiter.try_reserve("m", 100, 600) == 0  # 500 of the first call's came back
+    limiter.answered(Reservation("m", 100, 600))
     # Another model has buckets of its own.
     assert limiter.try_reserve("other", 100, 1_000) == 0
     clock.now = 60.0
     assert limiter.try_reserve("m", 10_000, 1_000) == 0  # full again after a minute
+    limiter.answered(Reservation("m", 10_000, 1_000))
     # A 429 from the API empties the model's buckets: the next call waits for the refill.
     clock.now = 120.0
     limiter.exhausted("m")
     assert limiter.try_reserve("m", 1, 1) > 0
 
 
-def _reservation(model: str, input_tokens: int, output_tokens: int):
-    from compass.engine.model_limits import Reservation
+def test_calls_in_transit_do_not_let_our_bucket_refill_past_the_apis():
+    # bench/burst.py's 429s: calls reserved while the worker's loop was busy reached the API
+    # a while later; meanwhile the API's bucket, full, wasted its refill while ours counted
+    # it, and the calls reserved on that refill met an empty bucket.
+    clock = FakeClock()
+    api = RateLimits(1_000, 1_000_000, 10_000, minute=60.0, clock=clock)
+    limiter = ModelLimiter(Limits(1_000, 1_000_000, 10_000), headroom=1.0, clock=clock)
+    reserved = []
+    while limiter.try_reserve("m", 10, 1_000) == 0:
+        reserved.append(Reservation("m", 10, 1_000, reserved_at=clock.now))
+    assert len(reserved) == 10
+    clock.now += 6.0  # a tenth of the minute before they leave: 1,000 tokens of refill
+    assert limiter.try_reserve("m", 10, 1_000) > 0, "refilled while the API's bucket was full"
+    for reservation in reserved:
+        assert api.charge("m", 1, 10, 1_000) == 0
+        limiter.answered(reservation, api.headers("m"))
+    # Charged: both buckets are empty now and refill alike; what we allow, the API takes.
+    assert limiter.try_reserve("m", 10, 1_000) == pytest.approx(6.0)
+    clock.now += 6.0
+    assert limiter.try_reserve("m", 10, 1_000) == 0
+    assert api.charge("m", 1, 10, 1_000) == 0 and api.rejected == 0
 
-    return Reservation(model, input_tokens, output_tokens)
+
+def test_the_apis_count_in_its_headers_brings_our_buckets_down_never_up():
+    clock = FakeClock()
+    api = RateLimits(1_000, 1_000_000, 10_000, minute=60.0, clock=clock)
+    # Configured higher than the account is: the API's `-limit` replaces it.
+    limiter = ModelLimiter(Limits(1_000, 1_000_000, 50_000), headroom=1.0, clock=clock)
+    api.take("m", output_tokens=7_000)  # another process of the same account
+    assert limiter.try_reserve("m", 10, 2_000) == 0
+    call = Reservation("m", 10, 2_000, reserved_at=clock.now)
+    assert api.charge("m", 1, 10, 2_000) == 0
+    limiter.answered(call, api.headers("m"))  # remaining 1,000 (±500)
+    assert limiter.levels("m")[2] == pytest.approx(500)
+    assert limiter.try_reserve("m", 10, 2_000) > 0  # waits instead of sending into a 429
+    assert limiter.synced == 1
+    # More than we think is no reason to send more: our own count stays.
+    limiter.answered(call, {"anthropic-ratelimit-output-tokens-remaining": "10000"})
+    assert limiter.levels("m")[2] == pytest.approx(500)
+    clock.now += 60.0
+    assert limiter.levels("m")[2] == pytest.approx(10_000)  # the API's size, not 50,000
 
 
 def test_per_model_limits_and_one_limiter_per_process():
@@ -112,6 +151,55 @@ def test_output_tokens_are_reserved_at_max_tokens_and_refunded():
         limiter = ModelLimiter(Limits(1_000, 1_000_000, 1_000), minute=2.0)
         asyncio.run(_burst(server, limiter, 6))
         assert server.rate_limits.rejected == 0 and server.rate_limits.accepted == 6
+
+
+@pytest.mark.timeout(60)
+def test_the_provider_reads_the_apis_count_and_waits_instead_of_meeting_a_429():
+    model = make_request(1).model
+    with running_server(rate_limits=RateLimits(1_000, 1_000_000, 10_000, minute=20.0)) as server:
+        server.always(Reply(OK_TEXT))
+        server.rate_limits.take(model, output_tokens=8_000)  # another process's calls
+        limiter = ModelLimiter(Limits(1_000, 1_000_000, 10_000), minute=20.0)
+
+        async def two_calls() -> None:
+            provider = AnthropicProvider(API_KEY, base_url=server.base_url, limiter=limiter,
+                                         **FAST | {"max_retries": 0})
+            try:
+                await provider.complete(make_request(max_tokens=1_000))
+                # ~2,000 left at the API: by our own count this one would leave at once.
+                await provider.complete(make_request(max_tokens=3_000))
+            finally:
+                await provider.aclose()
+
+        asyncio.run(two_calls())
+        assert limiter.synced >= 1
+        assert server.rate_limits.rejected == 0 and server.rate_limits.accepted == 2
+
+
+class LeaseLost(Exception):
+    pass
+
+
+def test_a_call_that_never_leaves_gives_back_all_it_reserved():
+    request = make_request(max_tokens=2_000)
+    limiter = ModelLimiter(Limits(100, 100_000, 10_000), clock=FakeClock())
+    assert limiter.try_reserve(request.model, 5_000, 5_000) == 0  # not full: room to give back
+    before = limiter.levels(request.model)
+
+    def lease_lost() -> None:
+        raise LeaseLost
+
+    async def call() -> None:
+        provider = AnthropicProvider(API_KEY, base_url="http://127.0.0.1:9", limiter=limiter,
+                                     **FAST)
+        try:
+            await provider.complete(request, before_send=lease_lost)
+        finally:
+            await provider.aclose()
+
+    with pytest.raises(LeaseLost):
+        asyncio.run(call())
+    assert limiter.levels(request.model) == pytest.approx(before)
 
 
 def test_the_worker_runs_orders_at_the_same_time_and_retries_later(monkeypatch):

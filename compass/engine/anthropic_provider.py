@@ -31,7 +31,7 @@ import email.utils
 import json
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -297,21 +297,31 @@ class AnthropicProvider:
             reservation = await self._limiter.acquire(
                 request.model, estimate_tokens(request.system + request.user_text()),
                 request.max_tokens)
-            response = None
+            limiter = self._limiter
             try:
                 if before_send is not None:
-                    before_send()  # raising gives the reservation back unused (below)
-                response = await self._send(request, params, on_started, attempts)
-            except anthropic.RateLimitError:
-                # The API's bucket is empty whatever ours says: every call of this model
-                # waits for the refill, instead of each meeting its own 429.
-                self._limiter.exhausted(request.model)
+                    before_send()
+            except BaseException:
+                limiter.release(reservation)  # it never left: nothing of it was spent
+                raise
+            response = None
+            try:
+                response = await self._send(
+                    request, params, on_started, attempts,
+                    answered=lambda headers: limiter.answered(reservation, headers))
+            except anthropic.APIStatusError as exc:
+                # An error answer carries the API's count as well (a 429's included).
+                limiter.answered(reservation, exc.response.headers)
+                if isinstance(exc, anthropic.RateLimitError):
+                    # The API's bucket is empty whatever ours says: every call of this
+                    # model waits for the refill, instead of each meeting its own 429.
+                    limiter.exhausted(request.model)
                 raise
             finally:
                 # As the API counts: uncached input (cache reads are free of ITPM), and the
                 # output really written (the rest of max_tokens comes back). A failed call
                 # keeps its request and input, and gives all its output back.
-                self._limiter.settle(
+                limiter.settle(
                     reservation,
                     input_tokens=(response.input_tokens + response.cache_write_tokens
                                   if response is not None else None),
@@ -319,13 +329,18 @@ class AnthropicProvider:
             return response
 
     async def _send(self, request: ModelRequest, params: dict[str, Any],
-                    on_started: Callable[[], None], attempts: int) -> ModelResponse:
+                    on_started: Callable[[], None], attempts: int, *,
+                    answered: Callable[[Mapping[str, str]], None] | None = None,
+                    ) -> ModelResponse:
         began = time.monotonic()
         # The SDK timeout bounds each read (silence); this bounds the whole call, sized
         # to its output budget so that a long healthy answer is not cut.
         try:
             async with asyncio.timeout(self.deadline_for(request.max_tokens)), \
                     self._client.messages.stream(**params) as stream:
+                if answered is not None:
+                    # The API has the request and says what is left of our rate limits.
+                    answered(stream.response.headers)
                 async for event in stream:
                     if event.type == "message_start":
                         on_started()

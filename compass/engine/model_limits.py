@@ -9,6 +9,18 @@ buckets of its model have room, so a burst of orders turns into a queue of calls
 rate the account is allowed instead of a storm of 429s (each of which would cost a retry
 with back-off). Sizes come from the settings (docs/scaling.md has them per usage tier).
 
+Two things keep our buckets at or below the API's, whatever the timing:
+- A reservation is *in transit* from the moment we take it until the API's answer (its
+  headers) arrives: the API has not charged it yet, so while the API's bucket is full its
+  refill goes to waste, and ours must not count that refill either. Each bucket refills
+  only up to its size minus what is in transit. (This was the 429s of bench/burst.py: a
+  busy event loop sent calls up to 1.4 s after reserving them, 20% of its 6 s minute.)
+- Every answer carries the API's own count (`anthropic-ratelimit-*-remaining`,
+  platform.claude.com/docs/en/api/rate-limits): when it says less than we think, we come
+  down to it (never up), so a second process, another machine or the Console sharing the
+  account, or limits configured higher than the account's, cannot keep us sending into
+  429s. `*-limit` lower than configured replaces the configured size.
+
 One instance per process (`for_settings`); thread-safe, because huey's thread workers each
 run their own event loop: the waiting is `asyncio.sleep` in the caller's loop.
 """
@@ -19,23 +31,24 @@ import asyncio
 import json
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from compass.settings import Settings
 
-# The share of each limit we use: our clock and the API's do not start a bucket at the same
-# instant, and a call arrives some milliseconds after it left; staying 5% under the limit
-# keeps those differences on our side of it.
+# The share of each limit we use: the API's clock and ours do not run at exactly the same
+# rate, and a prompt's tokens are estimated before it is sent (corrected when it ends).
 HEADROOM = 0.95
-# A bucket here holds this share of the API's: capacity we reserve reaches the API only when
-# the request is on the wire, later still when this process's event loop is busy, and
-# meanwhile the API's full bucket lets its refill go to waste while ours counts it. The
-# smaller burst absorbs ~12 s of such delay at the API's minute (bench/burst.py found it).
-BURST = 0.8
 # Characters per token when estimating a prompt before it is sent: lower than the usual
 # ~4 so that the estimate errs on the side of waiting (it is corrected when the call ends).
 CHARS_PER_TOKEN = 3.0
+# The API's names for our three buckets, in their order (requests, input, output), and how
+# far its `remaining` may be above the truth: token counts are "rounded to the nearest
+# thousand" (platform.claude.com/docs/en/api/rate-limits), requests are exact.
+HEADER_KINDS = (("requests", 0.0), ("input-tokens", 500.0), ("output-tokens", 500.0))
+# How often a call blocked only by reservations in transit looks again (their answers,
+# not the clock, make the room).
+IN_TRANSIT_POLL_SECONDS = 0.05
 
 
 def estimate_tokens(text: str) -> int:
@@ -50,21 +63,42 @@ class Limits:
 
 
 class _Bucket:
-    def __init__(self, per_minute: float, now: float, minute: float, *, headroom: float,
-                 burst: float) -> None:
-        self.size = per_minute * burst
+    def __init__(self, per_minute: float, now: float, minute: float, *,
+                 headroom: float) -> None:
+        self.minute = minute
+        self.headroom = headroom
+        self.per_minute = per_minute  # the API's limit, as configured or as it told us
+        self.size = per_minute * headroom
         self.rate = per_minute * headroom / minute
-        self.level = per_minute
+        self.level = self.size
+        self.in_transit = 0.0  # reserved, not yet charged by the API as far as we know
         self.updated = now
 
     def refill(self, now: float) -> None:
-        self.level = min(self.size, self.level + (now - self.updated) * self.rate)
+        # Not past what the API's bucket can hold once the calls in transit reach it.
+        ceiling = self.size - self.in_transit
+        if self.level < ceiling:
+            self.level = min(ceiling, self.level + (now - self.updated) * self.rate)
         self.updated = now
 
     def wait_for(self, amount: float) -> float:
-        """Seconds until `amount` fits (a request larger than the bucket waits for a full one)."""
-        needed = min(amount, self.size) - self.level
-        return max(0.0, needed / self.rate)
+        """Seconds until `amount` fits (a request larger than the bucket waits for a full
+        one); when only calls in transit stand in the way, a short poll for their answers."""
+        wanted = min(amount, self.size)
+        if wanted <= self.level:
+            return 0.0
+        if wanted > self.size - self.in_transit:
+            return max(IN_TRANSIT_POLL_SECONDS,
+                       (min(wanted, self.size - self.in_transit) - self.level) / self.rate)
+        return (wanted - self.level) / self.rate
+
+    def adopt_limit(self, per_minute: float) -> None:
+        """The API says the account's limit is lower than configured: use its."""
+        if per_minute < self.per_minute:
+            self.per_minute = per_minute
+            self.size = per_minute * self.headroom
+            self.rate = per_minute * self.headroom / self.minute
+            self.level = min(self.level, self.size - self.in_transit)
 
 
 @dataclass
@@ -72,21 +106,33 @@ class Reservation:
     model: str
     input_tokens: int
     output_tokens: int
+    reserved_at: float | None = None  # our clock's; None: now
+    in_transit: bool = field(default=True)
+
+
+def _header_number(headers: Mapping[str, str], name: str) -> float | None:
+    value = headers.get(name)
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
 
 
 class ModelLimiter:
     def __init__(self, default: Limits, per_model: dict[str, Limits] | None = None, *,
-                 minute: float = 60.0, headroom: float = HEADROOM, burst: float = BURST,
+                 minute: float = 60.0, headroom: float = HEADROOM,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.default = default
         self.minute = minute
         self.headroom = headroom
-        self.burst = burst
         self.per_model = dict(per_model or {})
         self._clock = clock
         self._lock = threading.Lock()
         self._buckets: dict[str, tuple[_Bucket, _Bucket, _Bucket]] = {}
         self.waited_seconds = 0.0  # total time calls spent waiting here (for the benchmarks)
+        self.synced = 0  # answers whose `remaining` brought a bucket down (for the benchmarks)
 
     def limits_for(self, model: str) -> Limits:
         return self.per_model.get(model, self.default)
@@ -96,14 +142,24 @@ class ModelLimiter:
         if buckets is None:
             limits = self.limits_for(model)
             requests, inputs, outputs = (
-                _Bucket(per_minute, now, self.minute, headroom=self.headroom, burst=self.burst)
+                _Bucket(per_minute, now, self.minute, headroom=self.headroom)
                 for per_minute in (limits.requests_per_minute, limits.input_tokens_per_minute,
                                    limits.output_tokens_per_minute))
             buckets = self._buckets[model] = (requests, inputs, outputs)
         return buckets
 
+    def levels(self, model: str) -> tuple[float, float, float]:
+        """What each bucket of the model holds now (requests, input, output)."""
+        with self._lock:
+            now = self._clock()
+            buckets = self._buckets_for(model, now)
+            for bucket in buckets:
+                bucket.refill(now)
+            return (buckets[0].level, buckets[1].level, buckets[2].level)
+
     def try_reserve(self, model: str, input_tokens: int, output_tokens: int) -> float:
-        """Take the capacity and return 0, or take nothing and return the seconds to wait."""
+        """Take the capacity and return 0, or take nothing and return the seconds to wait.
+        What is taken stays in transit until `answered` (or `settle`) says the API has it."""
         with self._lock:
             now = self._clock()
             buckets = self._buckets_for(model, now)
@@ -116,6 +172,7 @@ class ModelLimiter:
                 return wait
             for bucket, amount in zip(buckets, amounts, strict=True):
                 bucket.level -= amount
+                bucket.in_transit += amount
             return 0.0
 
     async def acquire(self, model: str, input_tokens: int, output_tokens: int) -> Reservation:
@@ -125,11 +182,54 @@ class ModelLimiter:
             # A little past the moment it fits; another caller may take it first, then we
             # simply wait again.
             await asyncio.sleep(wait + 0.01)
-        waited = self._clock() - started
-        if waited > 0:
+        now = self._clock()
+        if now > started:
             with self._lock:
-                self.waited_seconds += waited
-        return Reservation(model, input_tokens, output_tokens)
+                self.waited_seconds += now - started
+        return Reservation(model, input_tokens, output_tokens, reserved_at=now)
+
+    def answered(self, reservation: Reservation,
+                 headers: Mapping[str, str] | None = None) -> None:
+        """The API answered this request (or it failed): it is no longer in transit. With
+        the answer's headers, come down to the API's own count where it is lower."""
+        with self._lock:
+            now = self._clock()
+            buckets = self._buckets_for(reservation.model, now)
+            self._arrived(reservation, buckets, now)
+            if headers is not None:
+                self._sync(reservation, buckets, headers, now)
+
+    def _arrived(self, reservation: Reservation, buckets: tuple[_Bucket, _Bucket, _Bucket],
+                 now: float) -> None:
+        if not reservation.in_transit:
+            return
+        reservation.in_transit = False
+        amounts = (1, reservation.input_tokens, reservation.output_tokens)
+        for bucket, amount in zip(buckets, amounts, strict=True):
+            bucket.refill(now)
+            bucket.in_transit = max(0.0, bucket.in_transit - amount)
+
+    def _sync(self, reservation: Reservation, buckets: tuple[_Bucket, _Bucket, _Bucket],
+              headers: Mapping[str, str], now: float) -> None:
+        lowered = False
+        for bucket, (kind, rounding) in zip(buckets, HEADER_KINDS, strict=True):
+            limit = _header_number(headers, f"anthropic-ratelimit-{kind}-limit")
+            if limit is not None and limit > 0:
+                bucket.adopt_limit(limit)
+            remaining = _header_number(headers, f"anthropic-ratelimit-{kind}-remaining")
+            if remaining is None:
+                continue
+            # The API counted `remaining` at some instant after we reserved this call, and
+            # has refilled since: granting it all the refill since then, it can only hold
+            # less than this. Calls still in transit are not in its count yet.
+            since = now - (now if reservation.reserved_at is None else reservation.reserved_at)
+            refilled = since * bucket.per_minute / bucket.minute
+            theirs = min(bucket.per_minute, remaining - rounding + refilled) - bucket.in_transit
+            if theirs < bucket.level:
+                bucket.level = theirs
+                lowered = True
+        if lowered:
+            self.synced += 1
 
     def exhausted(self, model: str) -> None:
         """The API answered 429: its buckets for this model are empty, so are ours now."""
@@ -139,19 +239,32 @@ class ModelLimiter:
                 bucket.refill(now)
                 bucket.level = min(bucket.level, 0.0)
 
+    def release(self, reservation: Reservation) -> None:
+        """The call never left (its lease was lost, say): all it took comes back."""
+        with self._lock:
+            now = self._clock()
+            buckets = self._buckets_for(reservation.model, now)
+            self._arrived(reservation, buckets, now)
+            amounts = (1, reservation.input_tokens, reservation.output_tokens)
+            for bucket, amount in zip(buckets, amounts, strict=True):
+                bucket.refill(now)
+                bucket.level = min(bucket.size - bucket.in_transit, bucket.level + amount)
+
     def settle(self, reservation: Reservation, *, input_tokens: int | None = None,
                output_tokens: int = 0) -> None:
         """The call ended: give back what it reserved and did not use (the API does the
         same with output tokens; input is corrected to what was really counted)."""
         with self._lock:
             now = self._clock()
-            _, inputs, outputs = self._buckets_for(reservation.model, now)
+            buckets = self._buckets_for(reservation.model, now)
+            self._arrived(reservation, buckets, now)
+            _, inputs, outputs = buckets
             inputs.refill(now)
             outputs.refill(now)
             if input_tokens is not None:
-                inputs.level = min(inputs.size,
+                inputs.level = min(inputs.size - inputs.in_transit,
                                    inputs.level + reservation.input_tokens - input_tokens)
-            outputs.level = min(outputs.size,
+            outputs.level = min(outputs.size - outputs.in_transit,
                                 outputs.level + max(0, reservation.output_tokens - output_tokens))
 
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import datetime
 import functools
 import hashlib
 import itertools
@@ -208,9 +209,10 @@ class RateLimits:
     benchmark's time scaled). A request that does not fit is answered 429 and counted."""
 
     def __init__(self, requests: float, input_tokens: float, output_tokens: float, *,
-                 minute: float = 60.0) -> None:
+                 minute: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.sizes = (float(requests), float(input_tokens), float(output_tokens))
         self.minute = minute
+        self._clock = clock
         self._lock = threading.Lock()
         self._levels: dict[str, list[float]] = {}
         self._updated: dict[str, float] = {}
@@ -219,7 +221,7 @@ class RateLimits:
         self.rejected_by: dict[str, int] = {}  # which limit each 429 was for
 
     def _refill(self, model: str) -> list[float]:
-        now = time.monotonic()
+        now = self._clock()
         levels = self._levels.setdefault(model, list(self.sizes))
         elapsed = now - self._updated.get(model, now)
         self._updated[model] = now
@@ -251,6 +253,45 @@ class RateLimits:
         with self._lock:
             levels = self._refill(model)
             levels[2] = min(self.sizes[2], levels[2] + max(0, output_tokens))
+
+    def take(self, model: str, requests: float = 0, input_tokens: float = 0,
+             output_tokens: float = 0) -> None:
+        """Use capacity as another client of the same account would (a second process,
+        the Console): the buckets go down, no call of ours is counted."""
+        with self._lock:
+            levels = self._refill(model)
+            for index, amount in enumerate((requests, input_tokens, output_tokens)):
+                levels[index] = max(0.0, levels[index] - amount)
+
+    def headers(self, model: str) -> dict[str, str]:
+        """The `anthropic-ratelimit-*` headers the API sends with every answer, 429s too
+        (platform.claude.com/docs/en/api/rate-limits): each limit, what is left of it (token
+        counts rounded to the nearest thousand, as the API rounds them) and when its bucket
+        is full again (RFC 3339); `tokens-*` is input and output together."""
+        with self._lock:
+            levels = list(self._refill(model))
+        now = datetime.datetime.now(datetime.UTC)
+        headers: dict[str, str] = {}
+        resets = []
+        for (kind, rounded), size, level in zip(
+                (("requests", False), ("input-tokens", True), ("output-tokens", True)),
+                self.sizes, levels, strict=True):
+            left = max(0.0, level)
+            remaining = int(left / 1000 + 0.5) * 1000 if rounded else int(left)
+            reset = now + datetime.timedelta(seconds=(size - left) / (size / self.minute))
+            resets.append(reset)
+            headers |= {f"anthropic-ratelimit-{kind}-limit": f"{size:.0f}",
+                        f"anthropic-ratelimit-{kind}-remaining": str(remaining),
+                        f"anthropic-ratelimit-{kind}-reset": _rfc3339(reset)}
+        both = max(0.0, levels[1]) + max(0.0, levels[2])
+        headers |= {"anthropic-ratelimit-tokens-limit": f"{self.sizes[1] + self.sizes[2]:.0f}",
+                    "anthropic-ratelimit-tokens-remaining": str(int(both / 1000 + 0.5) * 1000),
+                    "anthropic-ratelimit-tokens-reset": _rfc3339(max(resets[1:]))}
+        return headers
+
+
+def _rfc3339(moment: datetime.datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class FakeMessagesAPI:
@@ -399,6 +440,7 @@ class _Handler(BaseHTTPRequestHandler):
         """GET /_stats: what a benchmark reads from a server in another process."""
         api = self.server.api
         self._refund, self._left = None, True  # nothing charged, never counted in flight
+        self._limit_headers = {}
         if self.path != "/_stats":
             return self._error(404, f"no route {self.path}")
         limits = api.rate_limits
@@ -421,6 +463,7 @@ class _Handler(BaseHTTPRequestHandler):
         api.enter()
         self._left = False
         self._refund: tuple[str, int] | None = None
+        self._limit_headers: dict[str, str] = {}  # sent with the answer, whatever it is
         self._answering = False  # True once a status line went out
         try:
             self._answer(api, headers, body)
@@ -471,9 +514,11 @@ class _Handler(BaseHTTPRequestHandler):
         usage = api.cache.usage(body)
         answered = behaviour is None or isinstance(behaviour, Reply)
         if api.rate_limits is not None and answered:
-            wait = api.rate_limits.charge(str(body.get("model")), 1,
+            model = str(body.get("model"))
+            wait = api.rate_limits.charge(model, 1,
                                           usage.input_tokens + usage.cache_creation_input_tokens,
                                           int(body.get("max_tokens") or 0))
+            self._limit_headers = api.rate_limits.headers(model)
             if wait > 0:
                 return self._error(429, "This request would exceed your rate limit",
                                    f"{max(1, round(wait))}")
@@ -526,6 +571,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("cache-control", "no-cache")
         self.send_header("transfer-encoding", "chunked")
         self.send_header("request-id", f"req_{message_id}")
+        for name, value in self._limit_headers.items():
+            self.send_header(name, value)
         self.end_headers()
         self._event("message_start", {"type": "message_start", "message": {
             "id": message_id, "type": "message", "role": "assistant", "model": body["model"],
@@ -632,7 +679,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(data)))
         self.send_header("request-id", request_id)
-        for name, value in (extra_headers or {}).items():
+        for name, value in (self._limit_headers | (extra_headers or {})).items():
             self.send_header(name, value)
         self.end_headers()
         self._leave()
