@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import json
 import random
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -167,6 +169,14 @@ def to_response(message: Message, latency_ms: int, attempts: int) -> ModelRespon
     )
 
 
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """The CA store, loaded once per process: each client loading its own took 30-60 ms of
+    CPU, and every order builds a provider, so a burst of 50 orders starting at once held
+    the worker's event loop (and every call in it) for seconds."""
+    return httpx2.create_ssl_context()
+
+
 class AnthropicProvider:
     name = "anthropic"
     offline = False
@@ -202,6 +212,7 @@ class AnthropicProvider:
         self.breaker = CircuitBreaker(breaker_threshold, breaker_cooldown, clock)
         self._client = anthropic.AsyncAnthropic(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0,
+            http_client=anthropic.DefaultAsyncHttpxClient(verify=_ssl_context()),
         )
 
     def deadline_for(self, max_tokens: int) -> float:

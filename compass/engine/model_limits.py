@@ -46,8 +46,8 @@ CHARS_PER_TOKEN = 3.0
 # far its `remaining` may be above the truth: token counts are "rounded to the nearest
 # thousand" (platform.claude.com/docs/en/api/rate-limits), requests are exact.
 HEADER_KINDS = (("requests", 0.0), ("input-tokens", 500.0), ("output-tokens", 500.0))
-# How often a call blocked only by reservations in transit looks again (their answers,
-# not the clock, make the room).
+# The shortest wait of a call that fits only once calls in transit are answered (their
+# answers, not the clock, make that room).
 IN_TRANSIT_POLL_SECONDS = 0.05
 
 
@@ -83,14 +83,14 @@ class _Bucket:
 
     def wait_for(self, amount: float) -> float:
         """Seconds until `amount` fits (a request larger than the bucket waits for a full
-        one); when only calls in transit stand in the way, a short poll for their answers."""
+        one), if the calls in transit are answered meanwhile (else it looks again)."""
         wanted = min(amount, self.size)
         if wanted <= self.level:
             return 0.0
+        wait = (wanted - self.level) / self.rate
         if wanted > self.size - self.in_transit:
-            return max(IN_TRANSIT_POLL_SECONDS,
-                       (min(wanted, self.size - self.in_transit) - self.level) / self.rate)
-        return (wanted - self.level) / self.rate
+            return max(IN_TRANSIT_POLL_SECONDS, wait)
+        return wait
 
     def adopt_limit(self, per_minute: float) -> None:
         """The API says the account's limit is lower than configured: use its."""
