@@ -4,6 +4,7 @@ locked-down renderer (a fetcher that serves only our static files, bounded time)
 from __future__ import annotations
 
 import io
+import re
 import socket
 import threading
 import time
@@ -15,7 +16,7 @@ from compass import documents, pdf, store
 from compass.receipts import build_receipt, receipt_html
 from compass.report import build_report
 from compass.settings import get_settings
-from tests.factories import checkout_paid_order, engine_result
+from tests.factories import ANSWERS, checkout_paid_order, engine_result
 
 HOSTILE = '<script>alert(1)</script><img src=file:///etc/passwd>'
 
@@ -58,23 +59,67 @@ def lowest_text(page) -> float:
     return min(found, default=height)
 
 
-def test_no_premium_page_is_more_than_a_third_empty_but_a_sections_last(db):
+def headings(reader: PdfReader) -> list[tuple[int, str, int]]:
+    """(level, title, page number) of every heading, from the PDF's bookmarks (WeasyPrint
+    makes one per h1-h6, at the page where the heading is drawn)."""
+    found: list[tuple[int, str, int]] = []
+
+    def walk(items, level: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, level + 1)
+            else:
+                found.append((level, " ".join(item.title.split()),
+                              reader.get_destination_page_number(item) + 1))
+
+    walk(reader.outline, 0)
+    return found
+
+
+@pytest.fixture
+def premium_pdf(db) -> PdfReader:
+    """A premium report with the business case, rendered in this process."""
     answers = {"pain_hours_per_week": "15", "pain_cost_per_hour": "40",
                "data_location": "spreadsheets", "tool_budget": "500_2000"}
     order = checkout_paid_order(db, "premium", **answers)
     report = build_report(store.orders.get(db, order["id"]),
                           engine_result(db, "premium", **answers), base_url="https://x.example")
-    reader = PdfReader(io.BytesIO(pdf.render_in_process(documents.report_document(report)).pdf))
-    pages = list(reader.pages)
-    texts = [" ".join(p.extract_text().split()) for p in pages]
-    opens = [any(title in text[:160] for title in SECTION_TITLES) for text in texts]
-    assert sum(opens) >= 6
+    return PdfReader(io.BytesIO(pdf.render_in_process(documents.report_document(report)).pdf))
+
+
+def test_no_premium_page_is_more_than_a_third_empty_but_a_sections_last(premium_pdf):
+    pages = list(premium_pdf.pages)
+    opening = {title: page for level, title, page in headings(premium_pdf)
+               if level == 1 and title in SECTION_TITLES}
+    assert set(opening) == set(SECTION_TITLES)  # every section is there, each at a page top
+    assert sorted(opening.values()) == [opening[title] for title in SECTION_TITLES]
+    assert len(set(opening.values())) == len(SECTION_TITLES)
+    assert 12 <= len(pages) <= 24
     usable = 842 - 2 * 62  # A4 less the top and bottom margins, in points
     for number, page in enumerate(pages[1:-1], start=2):
-        if opens[number]:  # the next page opens a section: this one may end short
+        if number + 1 in opening.values():  # the next page opens a section: may end short
             continue
         empty = (lowest_text(page) - 62) / usable
-        assert empty <= 1 / 3, f"page {number} is {empty:.0%} empty: {texts[number - 1][:120]}"
+        text = " ".join(page.extract_text().split())
+        assert empty <= 1 / 3, f"page {number} is {empty:.0%} empty: {text[:120]}"
+
+
+def test_premium_contents_page_numbers_and_running_lines_are_right(premium_pdf):
+    pages = [page.extract_text() for page in premium_pdf.pages]
+    # Each contents entry reads "<title><its number in the list>. <page>".
+    entries = [re.fullmatch(r"(.+?)\d+\. (\d+)", line.strip())
+               for line in pages[1].splitlines()[1:]]
+    contents = {m[1].strip(): int(m[2]) for m in entries if m}
+    drawn = {title: page for level, title, page in headings(premium_pdf) if level in (1, 2)}
+    assert len(contents) >= 16  # the sections and every workflow
+    assert {title: drawn.get(title) for title in contents} == contents
+    assert "Appendix: every idea we considered" in contents
+    total = len(pages)
+    for number, text in enumerate(pages[1:], start=2):  # the cover has no running lines
+        assert f"Page {number} of {total}" in text
+        assert "ORD-" in text and "Demonstration copy: offline model" in text
+        assert "AI Readiness Compass" in text and ANSWERS["company_name"] in text
+    assert "Page 1 of" not in pages[0]
 
 
 @pytest.fixture
