@@ -6,8 +6,11 @@ real SDK path. Every model call takes `--latency` seconds: a real call takes ten
 seconds, so time is scaled, and the API's rate limits are scaled with it — the server's
 "minute" (and the worker's, ANTHROPIC_RATE_LIMIT_MINUTE_SECONDS) lasts
 60 × latency / real-latency seconds, so the limits bind exactly as they would for real.
-The server enforces the limits of the chosen usage tier and answers 429 to any call over
-them, counting each: "respected" means it counted none.
+The server enforces the limits of the chosen usage tier, tells each answer what is left
+(the API's `anthropic-ratelimit-*` headers) and answers 429 to any call over them, counting
+each: "respected" means it counted none. Delays on our side (a busy event loop) are not
+scaled, so they weigh ten times more here than for real: a stricter test of the limiter,
+whose accounting does not depend on them (compass/engine/model_limits.py).
 
 1. One premium order through HTTP and the dev checkout, alone: its wall time from payment
    to `completed` (the baseline).
