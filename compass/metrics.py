@@ -94,32 +94,35 @@ class _RequestTally:
     def __init__(self, interval: float = 1.0) -> None:
         self.interval = interval
         self._lock = threading.Lock()
-        self._counts: dict[tuple[str, str, str], int] = {}
-        # (method, route) -> [sum of seconds, count per bucket of _LATENCY_BOUNDS]
-        self._latency: dict[tuple[str, str], list[float]] = {}
+        # (method, route, status) -> [count, sum of seconds, count per bucket of
+        # _LATENCY_BOUNDS]: one lookup per request; flush() sums the latencies per route.
+        self._tallies: dict[tuple[str, str, int], list[float]] = {}
         self._flush_at = time.monotonic() + interval
 
     def add(self, method: str, route: str, status: int, seconds: float) -> None:
+        # Prometheus buckets: the first upper bound >= the value.
+        bucket = 2 + bisect.bisect_left(_LATENCY_BOUNDS, seconds)
+        key = (method, route, status)
         with self._lock:
-            key = (method, route, str(status))
-            self._counts[key] = self._counts.get(key, 0) + 1
-            latency = self._latency.get((method, route))
-            if latency is None:
-                latency = self._latency[(method, route)] = [0.0] * (len(_LATENCY_BOUNDS) + 1)
-            latency[0] += seconds
-            # Prometheus buckets: the first upper bound >= the value.
-            latency[1 + bisect.bisect_left(_LATENCY_BOUNDS, seconds)] += 1
-            due = time.monotonic() >= self._flush_at
-        if due:
+            tally = self._tallies.get(key)
+            if tally is None:
+                tally = self._tallies[key] = [0.0] * (len(_LATENCY_BOUNDS) + 2)
+            tally[0] += 1
+            tally[1] += seconds
+            tally[bucket] += 1
+        if time.monotonic() >= self._flush_at:
             self.flush()
 
     def flush(self) -> None:
         with self._lock:
-            counts, self._counts = self._counts, {}
-            latencies, self._latency = self._latency, {}
+            tallies, self._tallies = self._tallies, {}
             self._flush_at = time.monotonic() + self.interval
-        for request_labels, count in counts.items():
-            HTTP_REQUESTS.labels(*request_labels).inc(count)
+        latencies: dict[tuple[str, str], list[float]] = {}
+        for (method, route, status), tally in tallies.items():
+            HTTP_REQUESTS.labels(method, route, str(status)).inc(tally[0])
+            summed = latencies.setdefault((method, route), [0.0] * (len(_LATENCY_BOUNDS) + 1))
+            for index, value in enumerate(tally[1:]):
+                summed[index] += value
         for latency_labels, latency in latencies.items():
             child = HTTP_LATENCY.labels(*latency_labels)
             # Histogram.observe takes one value; these are its own sum and bucket values

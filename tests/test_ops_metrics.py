@@ -22,6 +22,7 @@ WORKER = textwrap.dedent("""
     requests, jobs, failures = (int(a) for a in sys.argv[1:4])
     for i in range(requests):
         metrics.observe_request("GET", "/status/{public_id}", 200, 0.02)
+    metrics.observe_request("GET", "/status/{public_id}", 404, 0.2)
     metrics.observe_request("POST", "/orders", 303, 0.3)
     for i in range(jobs):
         with metrics.time_job("process_order"):
@@ -67,11 +68,15 @@ def test_counters_and_histograms_sum_across_processes(tmp_path):
     assert found[status] == 12
     assert found[("compass_http_requests_total",
                   (("method", "POST"), ("route", "/orders"), ("status", "303")))] == 2
-    latency = ("compass_http_request_duration_seconds_count",
-               (("method", "GET"), ("route", "/status/{public_id}")))
-    assert found[latency] == 12
-    assert found[("compass_http_request_duration_seconds_bucket",
-                  (("le", "0.025"), ("method", "GET"), ("route", "/status/{public_id}")))] == 12
+    assert found[("compass_http_requests_total",
+                  (("method", "GET"), ("route", "/status/{public_id}"), ("status", "404")))] == 2
+    # One latency histogram per route, whatever the status.
+    route = (("method", "GET"), ("route", "/status/{public_id}"))
+    assert found[("compass_http_request_duration_seconds_count", route)] == 14
+    assert found[("compass_http_request_duration_seconds_sum", route)] == pytest.approx(0.64)
+    for bound, count in (("0.01", 0), ("0.025", 12), ("0.1", 12), ("0.25", 14), ("+Inf", 14)):
+        assert found[("compass_http_request_duration_seconds_bucket",
+                      (("le", bound), *route))] == count
     assert found[("compass_job_duration_seconds_count",
                   (("outcome", "ok"), ("task", "process_order")))] == 5
     assert found[("compass_job_duration_seconds_count",

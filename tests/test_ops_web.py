@@ -3,10 +3,12 @@ shutdown (SIGTERM gives this worker's order leases back)."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -115,6 +117,67 @@ def test_every_response_has_a_request_id_and_one_access_line():
     assert status_line["order"] == public_id and status_line["status"] == 200
     assert status_line["request_id"] == made.headers["x-request-id"]
     assert status_line["duration_ms"] >= 0
+
+
+def test_lines_logged_while_answering_carry_the_request_id_and_order_and_no_later_line_does():
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+    from structlog.contextvars import get_contextvars
+
+    from compass import logs
+    from compass.web.ops import RequestContext
+
+    async def handler(request):
+        logs.get_logger("compass.test").info("structlog line")
+        logging.getLogger("compass.test").warning("stdlib line")
+        return PlainTextResponse("ok")
+
+    app = RequestContext(Starlette(routes=[Route("/status/{public_id}", handler),
+                                           Route("/", handler)]))
+    stream = io.StringIO()
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    try:
+        logs.configure("web", stream=stream, force=True, own_access_log=True)
+        with TestClient(app) as client:
+            order = client.get("/status/PUBLIC-id_123", headers={"X-Request-ID": "given-id-1"})
+            fly = client.get("/", headers={"Fly-Request-ID": "fly-request-1"})
+            both = client.get("/", headers={"Fly-Request-ID": "fly-request-2",
+                                            "X-Request-ID": "given-id-2"})
+            newline = client.get("/", headers={"X-Request-ID": "abcdefgh\n"})
+        logs.get_logger("compass.test").info("after the requests")
+    finally:
+        root.handlers = saved
+        logs._configured = False
+    assert (order.headers["x-request-id"], fly.headers["x-request-id"],
+            both.headers["x-request-id"]) == ("given-id-1", "fly-request-1", "given-id-2")
+    assert re.fullmatch(r"[0-9a-f]{16}", newline.headers["x-request-id"])
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    handled = [line for line in lines if line["event"] in ("structlog line", "stdlib line")]
+    assert [(line["request_id"], line.get("order")) for line in handled[:2]] == [
+        ("given-id-1", "PUBLIC-id_123")] * 2
+    assert all("order" not in line for line in handled[2:])
+    after = next(line for line in lines if line["event"] == "after the requests")
+    assert "request_id" not in after and "order" not in after
+    assert "request_id" not in get_contextvars()
+
+    async def in_one_task() -> dict:
+        # TestClient runs each request in a task of its own; a server need not.
+        async def receive():
+            return {"type": "http.request", "body": b""}
+
+        async def send(message):
+            pass
+
+        await app({"type": "http", "http_version": "1.1", "method": "GET", "scheme": "http",
+                   "path": "/status/PUBLIC-id_123", "raw_path": b"/status/PUBLIC-id_123",
+                   "root_path": "", "query_string": b"", "headers": [],
+                   "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}, receive, send)
+        return get_contextvars()
+
+    assert asyncio.run(in_one_task()) == {}
 
 
 @pytest.mark.timeout(60)

@@ -55,6 +55,45 @@ def test_security_headers_on_every_page_and_hsts_only_in_production():
         assert "max-age=" in client.get("/").headers["strict-transport-security"]
 
 
+def test_a_handlers_own_headers_stand_but_a_private_page_is_never_cached_weakly():
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from compass.web.security import SecurityHeaders
+
+    def answer(headers: dict[str, str]):
+        async def handler(request):
+            return PlainTextResponse("ok", headers=headers)
+        return handler
+
+    app = Starlette(routes=[
+        Route("/status/weak", answer({"Cache-Control": "public, max-age=600"})),
+        Route("/status/revalidated", answer({"Cache-Control": "no-cache"})),
+        Route("/status/none", answer({})),
+        Route("/status/framed", answer({"Content-Security-Policy": "frame-ancestors 'self'"})),
+        Route("/public", answer({"Cache-Control": "public, max-age=600"})),
+    ])
+    with TestClient(SecurityHeaders(app, production=True)) as client:
+        answers = {path: client.get(path).headers for path in (
+            "/status/weak", "/status/revalidated", "/status/none", "/status/framed", "/public")}
+    assert answers["/status/weak"].get_list("cache-control") == ["private, no-store"]
+    assert answers["/status/revalidated"].get_list("cache-control") == ["no-cache"]
+    assert answers["/status/none"].get_list("cache-control") == ["private, no-store"]
+    assert answers["/status/framed"].get_list("content-security-policy") == [
+        "frame-ancestors 'self'"]
+    assert answers["/public"].get_list("cache-control") == ["public, max-age=600"]
+    assert "x-robots-tag" not in answers["/public"]
+    for path, headers in answers.items():
+        assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == \
+            "nosniff" and "max-age=" in headers["strict-transport-security"], path
+        if path != "/public":
+            assert headers.get_list("x-robots-tag") == ["noindex, nofollow"], path
+        if path != "/status/framed":
+            assert "default-src 'self'" in headers["content-security-policy"], path
+
+
 def test_unknown_pages_get_a_proper_404_page():
     with web_client() as (client, _):
         response = client.get("/status/does-not-exist")

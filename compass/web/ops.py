@@ -9,12 +9,15 @@ import os
 import random
 import re
 import time
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from structlog.contextvars import bind_contextvars, reset_contextvars
+from structlog.contextvars import bind_contextvars
 
 from compass import health
 from compass.web.common import not_found, state
@@ -22,7 +25,7 @@ from compass.web.common import not_found, state
 access_log = logging.getLogger("compass.access")
 
 # An incoming id is kept only when it looks like one (it ends up in logs and headers).
-_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_SAFE_ID = re.compile(rb"[A-Za-z0-9._-]{8,64}")
 # Path parameters that are credentials: never logged.
 _SECRET_PARAMS = frozenset({"token", "session_id"})
 # The URL contract's order paths: the public id is bound before routing, so every line a
@@ -43,31 +46,52 @@ def _route_template(scope: Scope) -> str:
     return getattr(route, "path", None) or "unmatched"
 
 
+def _structlog_var(key: str) -> ContextVar[Any]:
+    """structlog's own context variable for `key` (the one bind_contextvars sets and every
+    log line reads), so a request binds it with one set(): bind_contextvars builds names
+    and dicts on each call, a measurable share of answering a poll (bench/web.py)."""
+    token = bind_contextvars(**{key: Ellipsis})[key]
+    token.var.reset(token)
+    return token.var
+
+
+_REQUEST_ID = _structlog_var("request_id")
+_ORDER = _structlog_var("order")
+
+
 class RequestContext:
     """Gives every request an id (X-Request-ID, or Fly's), binds it and the order's public id
     to every log line of the request, then logs one access line and records metrics."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
+        self._observe: Callable[[str, str, int, float], None] | None = None
+
+    def _observer(self) -> Callable[[str, str, int, float], None]:
+        # Imported on first use: the web process sets PROMETHEUS_MULTIPROC_DIR first.
+        from compass import metrics
+
+        self._observe = metrics.observe_request
+        return self._observe
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        from compass import metrics  # the web process sets PROMETHEUS_MULTIPROC_DIR first
-
-        # uvicorn gives header names lower-cased; only two of them matter here.
-        ids = {k: v for k, v in scope.get("headers", [])
-               if k in (b"x-request-id", b"fly-request-id")}
-        incoming = (ids.get(b"x-request-id") or ids.get(b"fly-request-id") or b"").decode(
-            "latin-1")
+        # uvicorn gives header names lower-cased; only two of them matter here, and
+        # X-Request-ID wins over Fly's.
+        incoming = b""
+        for name, value in scope["headers"]:
+            if name == b"x-request-id" or (name == b"fly-request-id" and not incoming):
+                incoming = value
         # A request id names a request in the logs; it guards nothing, so no system call
         # for randomness on every poll (the random module is seeded from os.urandom).
-        request_id = incoming if _SAFE_ID.match(incoming) else f"{random.getrandbits(64):016x}"
-        context = {"request_id": request_id}
-        if match := _ORDER_PATH.match(scope.get("path", "")):
-            context["order"] = match.group(1)
-        tokens = bind_contextvars(**context)
+        request_id = (incoming.decode("latin-1") if _SAFE_ID.fullmatch(incoming)
+                      else f"{random.getrandbits(64):016x}")
+        id_header = (b"x-request-id", request_id.encode("latin-1"))
+        id_token = _REQUEST_ID.set(request_id)
+        match = _ORDER_PATH.match(scope["path"])
+        order_token = _ORDER.set(match.group(1)) if match else None
         started = time.perf_counter()
         status = 500
 
@@ -75,9 +99,7 @@ class RequestContext:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"],
-                                      (b"x-request-id", request_id.encode())]
+                message["headers"] = [*message.get("headers", ()), id_header]
             await send(message)
 
         try:
@@ -85,20 +107,21 @@ class RequestContext:
         finally:
             seconds = time.perf_counter() - started
             route = _route_template(scope)
-            params = {k: v for k, v in (scope.get("path_params") or {}).items()
-                      if k not in _SECRET_PARAMS}
-            params.pop("public_id", None)  # already bound as "order"
-            metrics.observe_request(scope["method"], route, status, seconds)
+            (self._observe or self._observer())(scope["method"], route, status, seconds)
             quiet = route in _QUIET_ROUTES and status < 400 and seconds < _SLOW_SECONDS
             level = logging.DEBUG if quiet else logging.INFO
             if access_log.isEnabledFor(level):
+                params = {k: v for k, v in (scope.get("path_params") or {}).items()
+                          if k not in _SECRET_PARAMS and k != "public_id"}  # bound as "order"
                 access_log.log(level, "request", extra={
                     "method": scope["method"], "route": route, "status": status,
                     "duration_ms": round(seconds * 1000, 2),
                     "client": (scope.get("client") or ("-",))[0],
                     **({"path_params": params} if params else {}),
                 })
-            reset_contextvars(**tokens)
+            if order_token is not None:
+                _ORDER.reset(order_token)
+            _REQUEST_ID.reset(id_token)
 
 
 async def readyz(request: Request) -> Response:

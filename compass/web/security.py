@@ -20,6 +20,7 @@ PRIVATE_PREFIXES = ("/status/", "/orders", "/order/", "/api/", "/admin", "/login
                     "/dashboard", "/account", "/checkout/", "/dev/", "/altcha/", "/metrics",
                     "/readyz")
 _PRIVATE_HEADERS = [(b"x-robots-tag", b"noindex, nofollow")]
+_PRIVATE_NO_STORE = [(b"cache-control", b"private, no-store"), *_PRIVATE_HEADERS]
 _PRIVATE_CACHING = re.compile(rb"no-store|no-cache", re.IGNORECASE)
 
 
@@ -40,6 +41,7 @@ class SecurityHeaders:
         if production:
             self.headers.append((b"strict-transport-security",
                                  b"max-age=63072000; includeSubDomains"))
+        self.names = frozenset(name for name, _ in self.headers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -50,18 +52,24 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [(name, value) for name, value in message.get("headers", [])
-                           if not (private and name.lower() == b"cache-control"
-                                   and not _PRIVATE_CACHING.search(value))]
-                existing = {name.lower() for name, _ in headers}
-                extra = [header for header in self.headers if header[0] not in existing]
+                headers = message.get("headers", ())
+                # ASGI: response header names are lower-case.
+                names = {name for name, _ in headers}
+                # A header the handler set itself stands; usually it set none of ours.
+                extra = (self.headers if names.isdisjoint(self.names)
+                         else [header for header in self.headers if header[0] not in names])
                 if private:
                     # A private page is never stored by a shared cache: the handler's own
                     # no-store or no-cache (a revalidated fragment) stands, else no-store.
-                    if b"cache-control" not in existing:
-                        extra.append((b"cache-control", b"private, no-store"))
-                    extra += _PRIVATE_HEADERS
-                message["headers"] = headers + extra
+                    if b"cache-control" in names:
+                        kept = [(name, value) for name, value in headers
+                                if name != b"cache-control" or _PRIVATE_CACHING.search(value)]
+                        if len(kept) < len(headers):  # a weaker one was dropped
+                            headers = kept
+                            names = {name for name, _ in kept}
+                    extra = extra + (_PRIVATE_HEADERS if b"cache-control" in names
+                                     else _PRIVATE_NO_STORE)
+                message["headers"] = [*headers, *extra]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
