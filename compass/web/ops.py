@@ -40,12 +40,6 @@ _QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics", "/status/{public_i
 _SLOW_SECONDS = 0.5
 
 
-def _route_template(scope: Scope) -> str:
-    route = scope.get("route")
-    # Unmatched paths share one label: scanners must not create a time series each.
-    return getattr(route, "path", None) or "unmatched"
-
-
 def _structlog_var(key: str) -> ContextVar[Any]:
     """structlog's own context variable for `key` (the one bind_contextvars sets and every
     log line reads), so a request binds it with one set(): bind_contextvars builds names
@@ -106,7 +100,8 @@ class RequestContext:
             await self.app(scope, receive, send_with_id)
         finally:
             seconds = time.perf_counter() - started
-            route = _route_template(scope)
+            # Unmatched paths share one label: scanners must not create a time series each.
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
             (self._observe or self._observer())(scope["method"], route, status, seconds)
             quiet = route in _QUIET_ROUTES and status < 400 and seconds < _SLOW_SECONDS
             level = logging.DEBUG if quiet else logging.INFO

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -41,35 +42,42 @@ class SecurityHeaders:
         if production:
             self.headers.append((b"strict-transport-security",
                                  b"max-age=63072000; includeSubDomains"))
-        self.names = frozenset(name for name, _ in self.headers)
+        # Every answer is polled or served many times a second at most a few header lists:
+        # built once here. A private page is never stored by a shared cache.
+        self.names = frozenset(name for name, _ in self.headers) | {b"cache-control"}
+        self.private_headers = [*self.headers, *_PRIVATE_NO_STORE]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
-        private = is_private(scope["path"])
+        private = scope["path"].startswith(PRIVATE_PREFIXES)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = message.get("headers", ())
                 # ASGI: response header names are lower-case.
-                names = {name for name, _ in headers}
-                # A header the handler set itself stands; usually it set none of ours.
-                extra = (self.headers if names.isdisjoint(self.names)
-                         else [header for header in self.headers if header[0] not in names])
-                if private:
-                    # A private page is never stored by a shared cache: the handler's own
-                    # no-store or no-cache (a revalidated fragment) stands, else no-store.
-                    if b"cache-control" in names:
-                        kept = [(name, value) for name, value in headers
-                                if name != b"cache-control" or _PRIVATE_CACHING.search(value)]
-                        if len(kept) < len(headers):  # a weaker one was dropped
-                            headers = kept
-                            names = {name for name, _ in kept}
-                    extra = extra + (_PRIVATE_HEADERS if b"cache-control" in names
-                                     else _PRIVATE_NO_STORE)
-                message["headers"] = [*headers, *extra]
+                if {name for name, _ in headers}.isdisjoint(self.names):
+                    # The usual answer: the handler set none of ours, nor caching.
+                    extra = self.private_headers if private else self.headers
+                    message["headers"] = [*headers, *extra]
+                else:
+                    message["headers"] = self._merged(headers, private)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+    def _merged(self, headers: Iterable[tuple[bytes, bytes]],
+                private: bool) -> list[tuple[bytes, bytes]]:
+        """The handler's headers with ours added: a header the handler set itself stands,
+        except on a private page a caching weaker than the handler's own no-store or
+        no-cache (a revalidated fragment), which becomes no-store."""
+        if private:
+            headers = [(name, value) for name, value in headers
+                       if name != b"cache-control" or _PRIVATE_CACHING.search(value)]
+        names = {name for name, _ in headers}
+        extra = [header for header in self.headers if header[0] not in names]
+        if private:
+            extra += _PRIVATE_HEADERS if b"cache-control" in names else _PRIVATE_NO_STORE
+        return [*headers, *extra]
