@@ -8,7 +8,8 @@
 2. Throughput of GET /orders/{id}/download under uvicorn (app:app, development settings)
    with wrk when installed, else a python httpx client. The PDF is stored once; the
    endpoint must not render, which the benchmark checks: `report_versions` still holds one
-   row, and the download count equals the requests served.
+   row. The download count stays 0: the load generator sends no Fetch Metadata, and only
+   a browser navigation counts as a person's download (compass/web/reports.py).
 
     .venv/bin/python bench/delivery.py [--renders 7] [--duration 5] [--connections 16]
 """
@@ -133,7 +134,7 @@ def main() -> None:
               f"p99 {download['p99_ms']:.1f} ms, non-2xx {download['non_2xx']}")
         print(f"  rendered during the run: {download['report_versions'] - 1} times "
               f"(report_versions rows: {download['report_versions']}); downloads counted: "
-              f"{download['downloads_counted']}")
+              f"{download['downloads_counted']} (expected 0: no request was a browser navigation)")
 
 
 if __name__ == "__main__":
