@@ -31,7 +31,7 @@ from compass.web import (
     status,
     webhooks,
 )
-from compass.web.common import AppState, error_page, not_found
+from compass.web.common import AppState, asgi_endpoint, error_page, not_found
 from compass.web.limits import BodyLimits, ClientAddress
 from compass.web.ops import RequestContext
 from compass.web.security import SecurityHeaders
@@ -40,10 +40,12 @@ log = logging.getLogger("compass.web")
 
 
 def routes(settings: Settings) -> list[Route | Mount]:
-    found = [
+    found: list[Route | Mount] = [
         # The polled status endpoints first: routes are matched in order.
-        Route("/status/{public_id}/progress", status.progress_fragment),
-        Route("/api/orders/{public_id}/status", status.status_json),
+        Route("/status/{public_id}/progress", asgi_endpoint(status.progress_fragment),
+              methods=["GET"]),
+        Route("/api/orders/{public_id}/status", asgi_endpoint(status.status_json),
+              methods=["GET"]),
         Route("/status/{public_id}", status.status_page),
         Route("/", pages.home),
         Route("/sample-report", pages.sample_report),

@@ -87,3 +87,38 @@ def test_requests_are_all_in_the_scrape_however_recent():
             client.get(f"/status/{public_id}/progress")
         after = _polls_counted(client.get("/metrics").text)
     assert after - before == 3
+
+
+def test_the_polled_endpoints_answer_like_any_other_route(monkeypatch):
+    """They run as plain ASGI endpoints (compass.web.common.asgi_endpoint): other methods,
+    HEAD, errors and the route's name behave as for the function endpoints."""
+    from starlette.testclient import TestClient
+
+    from app import create_app
+    from compass import queue
+    from compass.settings import Settings
+    from compass.web import status
+    from tests.fakes.web_app import Queue
+
+    with web_client() as (client, _):
+        add_order(db_of(client), 1)
+        public_id = _public_id(db_of(client))
+        for path in (f"/status/{public_id}/progress", f"/api/orders/{public_id}/status"):
+            refused = client.post(path)
+            assert refused.status_code == 405 and "Not allowed" in refused.text, path
+            head = client.head(path)
+            assert head.status_code == 200 and head.content == b"", path
+            assert "x-request-id" in head.headers and "no-store" in head.headers["cache-control"]
+        names = {route.name for route in client.app.routes}  # type: ignore[attr-defined]
+        assert {"progress_fragment", "status_json"} <= names
+
+    def broken(db, public_id):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(status.store.orders, "status_view", broken)
+    with queue.replaced(process_order=Queue()), \
+            TestClient(create_app(Settings()), raise_server_exceptions=False) as c:
+        for path in ("/status/anything/progress", "/api/orders/anything/status"):
+            response = c.get(path)
+            assert response.status_code == 500, path
+            assert "Sorry, something went wrong" in response.text and "boom" not in response.text
