@@ -160,7 +160,8 @@ def main() -> None:
         api.terminate()
         api.wait(10)
         numbers |= {"calls": stats["accepted"], "rejected_429": stats["rejected"],
-                    "rejected_by": stats["rejected_by"], "max_in_flight": stats["max_in_flight"]}
+                    "rejected_by": stats["rejected_by"], "max_in_flight": stats["max_in_flight"],
+                    "lowest": stats["lowest"]}
     print(f"{args.orders} premium orders, model calls of {args.latency:g} s standing for "
           f"{args.real_latency:g} s (an API minute lasts {minute:g} s), usage tier "
           f"{args.tier} limits: {rpm:,} requests, {itpm:,} input and {otpm:,} output "
@@ -170,6 +171,8 @@ def main() -> None:
           f"{numbers['placing_s']:.1f} s)")
     print(f"model calls: {numbers['calls']}, at most {numbers['max_in_flight']} at once; "
           f"answered 429 (over the limits): {numbers['rejected_429']} {numbers['rejected_by']}")
+    print("least left in the API's buckets after a call was charged: " + ", ".join(
+        f"{kind} {share:.0%}" for kind, share in numbers["lowest"].items()))
     checks = [(f"drain / one order <= 3 (got {numbers['ratio']:.2f})", numbers["ratio"] <= 3),
               ("rate limits respected (no 429)", numbers["rejected_429"] == 0)]
     for target, met in checks:

@@ -79,6 +79,45 @@ def test_calls_in_transit_do_not_let_our_bucket_refill_past_the_apis():
     assert api.charge("m", 1, 10, 1_000) == 0 and api.rejected == 0
 
 
+def test_a_refund_the_api_may_have_wasted_in_its_full_bucket_is_not_counted():
+    # bench/burst.py under load: the API refunded calls into a full bucket (wasted), we
+    # spent our room, then read the calls' ends and counted their refunds: a 429 later.
+    clock = FakeClock()
+    api = RateLimits(1_000, 1_000_000, 10_000, minute=60.0, clock=clock)
+    limiter = ModelLimiter(Limits(1_000, 1_000_000, 10_000), headroom=1.0, clock=clock)
+    assert limiter.try_reserve("m", 10, 4_000) == 0
+    call = Reservation("m", 10, 4_000, reserved_at=clock.now)
+    assert api.charge("m", 1, 10, 4_000) == 0
+    limiter.answered(call, api.headers("m"))
+    clock.now += 60.0  # both buckets full again while the call runs
+    api.refund("m", 3_900)  # its end, at the API: wasted, the bucket is full
+    assert limiter.try_reserve("m", 10, 10_000) == 0  # we spend it all
+    limiter.answered(Reservation("m", 10, 10_000, reserved_at=clock.now))
+    assert api.charge("m", 1, 10, 10_000) == 0
+    limiter.settle(call, input_tokens=10, output_tokens=100)  # its end, read by us
+    assert limiter.try_reserve("m", 10, 3_900) > 0, "counted a refund the API had wasted"
+    assert api.charge("m", 1, 10, 3_900) > 0  # it would have met a 429
+
+
+def test_how_far_back_a_refund_may_be_void_follows_the_event_loops_lag():
+    def refund_after_full(loop_lag: float) -> float:
+        clock = FakeClock()
+        limiter = ModelLimiter(Limits(1_000, 1_000_000, 10_000), headroom=1.0, clock=clock)
+        assert limiter.try_reserve("m", 10, 4_000) == 0
+        call = Reservation("m", 10, 4_000, reserved_at=clock.now)
+        limiter.answered(call)
+        clock.now = 60.0
+        assert limiter.levels("m")[2] == 10_000  # full
+        assert limiter.try_reserve("m", 10, 10_000) == 0
+        limiter.answered(Reservation("m", 10, 10_000, reserved_at=clock.now))
+        clock.now = 60.5  # we read the call's end half a second after the bucket was full
+        limiter._note_loop_lag(loop_lag)
+        limiter.settle(call, input_tokens=10, output_tokens=0)
+        return limiter.levels("m")[2] - 0.5 * 10_000 / 60  # less the refill since
+    assert refund_after_full(0.0) == pytest.approx(4_000)  # a quiet loop: long after
+    assert refund_after_full(2.0) == pytest.approx(0)  # a loop 2 s late: maybe wasted
+
+
 def test_the_apis_count_in_its_headers_brings_our_buckets_down_never_up():
     clock = FakeClock()
     api = RateLimits(1_000, 1_000_000, 10_000, minute=60.0, clock=clock)

@@ -9,17 +9,27 @@ buckets of its model have room, so a burst of orders turns into a queue of calls
 rate the account is allowed instead of a storm of 429s (each of which would cost a retry
 with back-off). Sizes come from the settings (docs/scaling.md has them per usage tier).
 
-Two things keep our buckets at or below the API's, whatever the timing:
-- A reservation is *in transit* from the moment we take it until the API's answer (its
-  headers) arrives: the API has not charged it yet, so while the API's bucket is full its
-  refill goes to waste, and ours must not count that refill either. Each bucket refills
-  only up to its size minus what is in transit. (This was the 429s of bench/burst.py: a
-  busy event loop sent calls up to 1.4 s after reserving them, 20% of its 6 s minute.)
-- Every answer carries the API's own count (`anthropic-ratelimit-*-remaining`,
-  platform.claude.com/docs/en/api/rate-limits): when it says less than we think, we come
-  down to it (never up), so a second process, another machine or the Console sharing the
-  account, or limits configured higher than the account's, cannot keep us sending into
-  429s. `*-limit` lower than configured replaces the configured size.
+Our bucket is a lower bound of the API's whatever the timing, which we do not know: the API
+charges a call somewhere between our reservation and its answer's headers, and refunds it
+somewhere between then and our reading its last bytes. So a charge counts from the
+reservation and a refund from the end we read; and because a full bucket wastes what comes
+in, our bucket is full wherever the API's might be:
+- A reservation is *in transit* until the answer's headers arrive: the API may not have
+  charged it yet, so while the API's bucket is full its refill goes to waste, and ours
+  refills only up to its size minus what is in transit. (bench/burst.py's 429s: a busy
+  event loop sent calls up to 1.4 s after reserving them, a quarter of its 6 s minute.)
+- Whenever our bucket is full, the API's may be full too, wasting what it refunds then;
+  the API refunds a call a little before we read its end (the network, plus how late our
+  event loop runs, which acquire measures). So a call whose end we read within that lag
+  of our bucket being full gets nothing back here. (The same bench on busy cores: the API
+  refunded calls into its full bucket while ours, having spent meanwhile, counted them.)
+
+Every answer carries the API's own count as well (`anthropic-ratelimit-*-remaining`,
+platform.claude.com/docs/en/api/rate-limits): where it says less than we think, a second
+account of each bucket comes down to it (never up), and a call needs room in both. That
+one is an estimate (the count is rounded and the API's order of events is not ours), for
+what our own cannot see: a second process, another machine or the Console sharing the
+account. `*-limit` lower than configured replaces the configured size.
 
 One instance per process (`for_settings`); thread-safe, because huey's thread workers each
 run their own event loop: the waiting is `asyncio.sleep` in the caller's loop.
@@ -49,6 +59,12 @@ HEADER_KINDS = (("requests", 0.0), ("input-tokens", 500.0), ("output-tokens", 50
 # The shortest wait of a call that fits only once calls in transit are answered (their
 # answers, not the clock, make that room).
 IN_TRANSIT_POLL_SECONDS = 0.05
+# How long before we read a call's end the API may have refunded it: the network, plus how
+# late this process's event loops run what is ready (measured as they go; on 2 busy cores
+# bench/burst.py saw 20 ms typically and up to 1.1 s), remembered with this half-life.
+NETWORK_LAG_SECONDS = 0.1
+LOOP_LAG_HALF_LIFE_SECONDS = 5.0
+OWN, REPORTED = 0, 1  # the two accounts of a bucket: ours, and as the API's headers say
 
 
 def estimate_tokens(text: str) -> int:
@@ -70,16 +86,45 @@ class _Bucket:
         self.per_minute = per_minute  # the API's limit, as configured or as it told us
         self.size = per_minute * headroom
         self.rate = per_minute * headroom / minute
-        self.level = self.size
+        self.levels = [self.size, self.size]  # OWN and REPORTED
+        self.full_at = [now, now]  # when each account was last full
         self.in_transit = 0.0  # reserved, not yet charged by the API as far as we know
         self.updated = now
 
+    @property
+    def level(self) -> float:
+        return min(self.levels)
+
     def refill(self, now: float) -> None:
-        # Not past what the API's bucket can hold once the calls in transit reach it.
         ceiling = self.size - self.in_transit
-        if self.level < ceiling:
-            self.level = min(ceiling, self.level + (now - self.updated) * self.rate)
+        grown = (now - self.updated) * self.rate
         self.updated = now
+        for account in (OWN, REPORTED):
+            if self.levels[account] + grown >= ceiling:
+                self.levels[account] = ceiling
+                self.full_at[account] = now
+            else:
+                self.levels[account] += grown
+
+    def take(self, amount: float) -> None:
+        self.levels = [level - amount for level in self.levels]
+
+    def give_back(self, amount: float, now: float, answered_at: float | None,
+                  lag: float = 0.0) -> None:
+        """Return `amount`: the unused part of a call the API answered at `answered_at`, or
+        all of one that never reached it (None). Not if the account was full since the
+        call was answered and the API may have refunded it then (up to `lag` before now):
+        its full bucket would have wasted the refund."""
+        ceiling = self.size - self.in_transit
+        for account in (OWN, REPORTED):
+            if answered_at is not None and \
+                    self.full_at[account] > max(answered_at, now - lag):
+                continue
+            if self.levels[account] + amount >= ceiling:
+                self.levels[account] = ceiling
+                self.full_at[account] = now
+            else:
+                self.levels[account] += amount
 
     def wait_for(self, amount: float) -> float:
         """Seconds until `amount` fits (a request larger than the bucket waits for a full
@@ -98,7 +143,7 @@ class _Bucket:
             self.per_minute = per_minute
             self.size = per_minute * self.headroom
             self.rate = per_minute * self.headroom / self.minute
-            self.level = min(self.level, self.size - self.in_transit)
+            self.levels = [min(level, self.size - self.in_transit) for level in self.levels]
 
 
 @dataclass
@@ -108,6 +153,7 @@ class Reservation:
     output_tokens: int
     reserved_at: float | None = None  # our clock's; None: now
     in_transit: bool = field(default=True)
+    answered_at: float | None = None  # our clock's, once the API answered
 
 
 def _header_number(headers: Mapping[str, str], name: str) -> float | None:
@@ -120,6 +166,9 @@ def _header_number(headers: Mapping[str, str], name: str) -> float | None:
         return None
 
 
+Buckets = tuple[_Bucket, _Bucket, _Bucket]
+
+
 class ModelLimiter:
     def __init__(self, default: Limits, per_model: dict[str, Limits] | None = None, *,
                  minute: float = 60.0, headroom: float = HEADROOM,
@@ -130,14 +179,15 @@ class ModelLimiter:
         self.per_model = dict(per_model or {})
         self._clock = clock
         self._lock = threading.Lock()
-        self._buckets: dict[str, tuple[_Bucket, _Bucket, _Bucket]] = {}
+        self._buckets: dict[str, Buckets] = {}
         self.waited_seconds = 0.0  # total time calls spent waiting here (for the benchmarks)
         self.synced = 0  # answers whose `remaining` brought a bucket down (for the benchmarks)
+        self._loop_lag = (0.0, clock())  # the longest lately seen, and when
 
     def limits_for(self, model: str) -> Limits:
         return self.per_model.get(model, self.default)
 
-    def _buckets_for(self, model: str, now: float) -> tuple[_Bucket, _Bucket, _Bucket]:
+    def _refilled(self, model: str, now: float) -> Buckets:
         buckets = self._buckets.get(model)
         if buckets is None:
             limits = self.limits_for(model)
@@ -146,42 +196,54 @@ class ModelLimiter:
                 for per_minute in (limits.requests_per_minute, limits.input_tokens_per_minute,
                                    limits.output_tokens_per_minute))
             buckets = self._buckets[model] = (requests, inputs, outputs)
+        for bucket in buckets:
+            bucket.refill(now)
         return buckets
 
     def levels(self, model: str) -> tuple[float, float, float]:
         """What each bucket of the model holds now (requests, input, output)."""
         with self._lock:
-            now = self._clock()
-            buckets = self._buckets_for(model, now)
-            for bucket in buckets:
-                bucket.refill(now)
-            return (buckets[0].level, buckets[1].level, buckets[2].level)
+            requests, inputs, outputs = self._refilled(model, self._clock())
+            return (requests.level, inputs.level, outputs.level)
 
     def try_reserve(self, model: str, input_tokens: int, output_tokens: int) -> float:
         """Take the capacity and return 0, or take nothing and return the seconds to wait.
         What is taken stays in transit until `answered` (or `settle`) says the API has it."""
         with self._lock:
-            now = self._clock()
-            buckets = self._buckets_for(model, now)
+            buckets = self._refilled(model, self._clock())
             amounts = (1, input_tokens, output_tokens)
-            wait = 0.0
-            for bucket, amount in zip(buckets, amounts, strict=True):
-                bucket.refill(now)
-                wait = max(wait, bucket.wait_for(amount))
+            wait = max(bucket.wait_for(amount)
+                       for bucket, amount in zip(buckets, amounts, strict=True))
             if wait > 0:
                 return wait
             for bucket, amount in zip(buckets, amounts, strict=True):
-                bucket.level -= amount
+                bucket.take(amount)
                 bucket.in_transit += amount
             return 0.0
+
+    def _note_loop_lag(self, seconds: float) -> None:
+        with self._lock:
+            self._loop_lag = (max(seconds, self.loop_lag()), self._clock())
+
+    def loop_lag(self) -> float:
+        """How late the event loops lately ran what was ready (decaying)."""
+        longest, at = self._loop_lag
+        return longest * 0.5 ** ((self._clock() - at) / LOOP_LAG_HALF_LIFE_SECONDS)
+
+    async def _sleep(self, seconds: float) -> None:
+        """asyncio.sleep, noting how late the loop woke us."""
+        began = self._clock()
+        await asyncio.sleep(seconds)
+        self._note_loop_lag(self._clock() - began - seconds)
 
     async def acquire(self, model: str, input_tokens: int, output_tokens: int) -> Reservation:
         """Wait until one request of this size is within the model's limits, and take it."""
         started = self._clock()
+        await self._sleep(0)  # one turn of the loop: a sample of its lag, at every call
         while (wait := self.try_reserve(model, input_tokens, output_tokens)) > 0:
             # A little past the moment it fits; another caller may take it first, then we
             # simply wait again.
-            await asyncio.sleep(wait + 0.01)
+            await self._sleep(wait + 0.01)
         now = self._clock()
         if now > started:
             with self._lock:
@@ -191,25 +253,24 @@ class ModelLimiter:
     def answered(self, reservation: Reservation,
                  headers: Mapping[str, str] | None = None) -> None:
         """The API answered this request (or it failed): it is no longer in transit. With
-        the answer's headers, come down to the API's own count where it is lower."""
+        the answer's headers, the API's own count brings its account down where lower."""
         with self._lock:
             now = self._clock()
-            buckets = self._buckets_for(reservation.model, now)
+            buckets = self._refilled(reservation.model, now)
             self._arrived(reservation, buckets, now)
             if headers is not None:
                 self._sync(reservation, buckets, headers, now)
 
-    def _arrived(self, reservation: Reservation, buckets: tuple[_Bucket, _Bucket, _Bucket],
-                 now: float) -> None:
+    def _arrived(self, reservation: Reservation, buckets: Buckets, now: float) -> None:
         if not reservation.in_transit:
             return
         reservation.in_transit = False
+        reservation.answered_at = now
         amounts = (1, reservation.input_tokens, reservation.output_tokens)
         for bucket, amount in zip(buckets, amounts, strict=True):
-            bucket.refill(now)
             bucket.in_transit = max(0.0, bucket.in_transit - amount)
 
-    def _sync(self, reservation: Reservation, buckets: tuple[_Bucket, _Bucket, _Bucket],
+    def _sync(self, reservation: Reservation, buckets: Buckets,
               headers: Mapping[str, str], now: float) -> None:
         lowered = False
         for bucket, (kind, rounding) in zip(buckets, HEADER_KINDS, strict=True):
@@ -220,13 +281,13 @@ class ModelLimiter:
             if remaining is None:
                 continue
             # The API counted `remaining` at some instant after we reserved this call, and
-            # has refilled since: granting it all the refill since then, it can only hold
-            # less than this. Calls still in transit are not in its count yet.
-            since = now - (now if reservation.reserved_at is None else reservation.reserved_at)
-            refilled = since * bucket.per_minute / bucket.minute
+            # has refilled since: granting it all the refill since then, it can hold no
+            # more than this. Calls still in transit are not in its count yet.
+            reserved_at = now if reservation.reserved_at is None else reservation.reserved_at
+            refilled = (now - reserved_at) * bucket.per_minute / bucket.minute
             theirs = min(bucket.per_minute, remaining - rounding + refilled) - bucket.in_transit
-            if theirs < bucket.level:
-                bucket.level = theirs
+            if theirs < bucket.levels[REPORTED]:
+                bucket.levels[REPORTED] = theirs
                 lowered = True
         if lowered:
             self.synced += 1
@@ -234,21 +295,19 @@ class ModelLimiter:
     def exhausted(self, model: str) -> None:
         """The API answered 429: its buckets for this model are empty, so are ours now."""
         with self._lock:
-            now = self._clock()
-            for bucket in self._buckets_for(model, now):
-                bucket.refill(now)
-                bucket.level = min(bucket.level, 0.0)
+            for bucket in self._refilled(model, self._clock()):
+                bucket.levels = [min(level, 0.0) for level in bucket.levels]
 
     def release(self, reservation: Reservation) -> None:
         """The call never left (its lease was lost, say): all it took comes back."""
         with self._lock:
             now = self._clock()
-            buckets = self._buckets_for(reservation.model, now)
-            self._arrived(reservation, buckets, now)
+            buckets = self._refilled(reservation.model, now)
+            reservation.in_transit = False  # not to the API: no answer, no count
             amounts = (1, reservation.input_tokens, reservation.output_tokens)
             for bucket, amount in zip(buckets, amounts, strict=True):
-                bucket.refill(now)
-                bucket.level = min(bucket.size - bucket.in_transit, bucket.level + amount)
+                bucket.in_transit = max(0.0, bucket.in_transit - amount)
+                bucket.give_back(amount, now, None)
 
     def settle(self, reservation: Reservation, *, input_tokens: int | None = None,
                output_tokens: int = 0) -> None:
@@ -256,16 +315,18 @@ class ModelLimiter:
         same with output tokens; input is corrected to what was really counted)."""
         with self._lock:
             now = self._clock()
-            buckets = self._buckets_for(reservation.model, now)
+            buckets = self._refilled(reservation.model, now)
             self._arrived(reservation, buckets, now)
             _, inputs, outputs = buckets
-            inputs.refill(now)
-            outputs.refill(now)
+            lag = NETWORK_LAG_SECONDS + self.loop_lag()
             if input_tokens is not None:
-                inputs.level = min(inputs.size - inputs.in_transit,
-                                   inputs.level + reservation.input_tokens - input_tokens)
-            outputs.level = min(outputs.size - outputs.in_transit,
-                                outputs.level + max(0, reservation.output_tokens - output_tokens))
+                unused = reservation.input_tokens - input_tokens
+                if unused < 0:
+                    inputs.take(-unused)  # more than estimated: counted all the same
+                else:
+                    inputs.give_back(unused, now, reservation.answered_at, lag)
+            outputs.give_back(max(0, reservation.output_tokens - output_tokens), now,
+                              reservation.answered_at, lag)
 
 
 def limits_from_settings(settings: Settings) -> tuple[Limits, dict[str, Limits]]:

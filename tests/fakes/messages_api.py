@@ -219,6 +219,9 @@ class RateLimits:
         self.accepted = 0
         self.rejected = 0
         self.rejected_by: dict[str, int] = {}  # which limit each 429 was for
+        # The least each bucket held after a call was charged, as a share of its size: how
+        # close the accepted calls came to a 429 (1.0 until a call is charged).
+        self.lowest = {"requests": 1.0, "input": 1.0, "output": 1.0}
 
     def _refill(self, model: str) -> list[float]:
         now = self._clock()
@@ -246,6 +249,8 @@ class RateLimits:
                 return short
             for index, amount in enumerate(amounts):
                 levels[index] -= amount
+            for kind, size, level in zip(self.lowest, self.sizes, levels, strict=True):
+                self.lowest[kind] = min(self.lowest[kind], level / size)
             self.accepted += 1
             return 0.0
 
@@ -447,7 +452,8 @@ class _Handler(BaseHTTPRequestHandler):
         stats = {"requests": api.request_count, "max_in_flight": api.max_in_flight,
                  "accepted": limits.accepted if limits else None,
                  "rejected": limits.rejected if limits else None,
-                 "rejected_by": limits.rejected_by if limits else {}}
+                 "rejected_by": limits.rejected_by if limits else {},
+                 "lowest": limits.lowest if limits else {}}
         self._send_json(200, stats, "req_stats")
 
     def do_POST(self) -> None:
