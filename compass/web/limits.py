@@ -136,7 +136,9 @@ class ClientAddress:
         return hops[0] if hops else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket"):
+        # No proxy to believe (development, tests): nothing to read per request.
+        if scope["type"] in ("http", "websocket") and (self.fly or self.trust_all
+                                                       or self.trusted):
             headers = scope["headers"]
             if self.fly:
                 client = next((v.decode("latin-1").strip() for k, v in headers
@@ -146,8 +148,7 @@ class ClientAddress:
             else:
                 peer = scope.get("client")
                 client = proto = None
-                # No trusted proxy configured (the usual case): nothing to parse per request.
-                if peer and (self.trust_all or self.trusted) and self._is_trusted(peer[0]):
+                if peer and self._is_trusted(peer[0]):
                     client = self._from_forwarded_for(
                         v.decode("latin-1") for k, v in headers if k == b"x-forwarded-for")
                     proto = next((v.decode("latin-1") for k, v in headers

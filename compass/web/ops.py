@@ -73,11 +73,9 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         # uvicorn gives header names lower-cased; only two of them matter here, and
-        # X-Request-ID wins over Fly's.
-        incoming = b""
-        for name, value in scope["headers"]:
-            if name == b"x-request-id" or (name == b"fly-request-id" and not incoming):
-                incoming = value
+        # X-Request-ID wins over Fly's. (dict() reads a browser's dozen headers in C.)
+        headers = dict(scope["headers"])
+        incoming = headers.get(b"x-request-id") or headers.get(b"fly-request-id") or b""
         # A request id names a request in the logs; it guards nothing, so no system call
         # for randomness on every poll (the random module is seeded from os.urandom).
         request_id = (incoming.decode("latin-1") if _SAFE_ID.fullmatch(incoming)
