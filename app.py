@@ -142,14 +142,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     current = settings or get_settings()
     return Starlette(
         routes=routes(current),
-        # RequestContext outermost: its request id, access line and timing cover everything.
-        # ClientAddress first: the access line and the rate limits see the real client.
-        # BodyLimits before any handler reads a body.
+        # RequestContext outermost: its request id, access line, timing and security headers
+        # cover everything (BodyLimits' refusals too). ClientAddress first: the access line
+        # and the rate limits see the real client. BodyLimits before any handler reads a body.
         middleware=[Middleware(ClientAddress, fly=current.is_production,
                                trusted=current.FORWARDED_ALLOW_IPS),
-                    Middleware(RequestContext),
-                    Middleware(BodyLimits, timeout=current.BODY_TIMEOUT_SECONDS),
-                    Middleware(SecurityHeaders, production=current.is_production)],
+                    Middleware(RequestContext,
+                               security=SecurityHeaders(production=current.is_production)),
+                    Middleware(BodyLimits, timeout=current.BODY_TIMEOUT_SECONDS)],
         exception_handlers={HTTPException: _http_error, 500: _server_error},
         lifespan=lifespan,
     )

@@ -37,10 +37,17 @@ def test_legal_pages_have_real_text():
 
 
 def test_security_headers_on_every_page_and_hsts_only_in_production():
+    from compass.web.limits import FORM_MAX_BYTES
+
     with web_client() as (client, _):
         response = client.get("/")
         missing = client.get("/nowhere")
-    for r in (response, missing):
+        too_large = client.post("/orders", content=b"x" * (FORM_MAX_BYTES + 1),
+                                headers={"content-type": "application/x-www-form-urlencoded"})
+    assert too_large.status_code == 413
+    for r in (response, missing, too_large):
+        assert len(r.headers.get_list("content-security-policy")) == 1
+        assert len(r.headers.get_list("x-request-id")) == 1
         csp = r.headers["content-security-policy"]
         assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
         assert "'unsafe-inline'" not in csp

@@ -21,6 +21,7 @@ from structlog.contextvars import bind_contextvars
 
 from compass import health
 from compass.web.common import not_found, state
+from compass.web.security import SecurityHeaders
 
 access_log = logging.getLogger("compass.access")
 
@@ -55,10 +56,14 @@ _ORDER = _structlog_var("order")
 
 class RequestContext:
     """Gives every request an id (X-Request-ID, or Fly's), binds it and the order's public id
-    to every log line of the request, then logs one access line and records metrics."""
+    to every log line of the request, then logs one access line and records metrics. With
+    `security`, every response also carries the security headers."""
 
-    def __init__(self, app: ASGIApp):
+    def __init__(self, app: ASGIApp, *, security: SecurityHeaders | None = None):
         self.app = app
+        # Added here, in the one pass over each response start, rather than by a middleware
+        # of its own: each layer wrapping `send` costs every poll (bench/web.py).
+        self.security = security
         self._observe: Callable[[str, str, int, float], None] | None = None
 
     def _observer(self) -> Callable[[str, str, int, float], None]:
@@ -91,7 +96,11 @@ class RequestContext:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", ()), id_header]
+                headers = message.get("headers", ())
+                headers = (self.security.added(scope["path"], headers) if self.security
+                           else list(headers))
+                headers.append(id_header)
+                message["headers"] = headers
             await send(message)
 
         try:
