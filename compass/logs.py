@@ -198,7 +198,11 @@ def configure(process: str, *, level: str | int = "INFO", stream: TextIO | None 
         library_logger.handlers = []
         library_logger.propagate = True
     # uvicorn's access lines are replaced by our own (with route, latency, request id).
-    logging.getLogger("uvicorn.access").disabled = own_access_log
+    # uvicorn builds each line unless the logger has no handlers (hasHandlers() ignores
+    # `disabled`): a few % of answering a poll (bench/web.py), so nothing propagates either.
+    access = logging.getLogger("uvicorn.access")
+    access.disabled = own_access_log
+    access.propagate = not own_access_log
     # Chatty at INFO and never useful in production logs (WeasyPrint logs every layout step
     # of every PDF as "weasyprint.progress").
     for name in ("httpx", "httpx2", "httpcore", "weasyprint", "fontTools"):

@@ -106,3 +106,17 @@ def test_pdf_layout_steps_stay_out_of_the_logs_but_their_warnings_do_not(capture
     logging.getLogger("weasyprint").warning("Ignored `gap: 1rem` at 3:1, unknown property")
     assert [line["event"] for line in captured()] == [
         "Ignored `gap: 1rem` at 3:1, unknown property"]
+
+
+def test_uvicorns_access_lines_are_ours_or_never_built(captured):
+    """uvicorn formats an access line per response whenever its logger has handlers, even a
+    disabled one: with our own access lines it must have none (so none is built)."""
+    access = logging.getLogger("uvicorn.access")
+    access.info("%s - uvicorn line", "127.0.0.1")
+    assert access.hasHandlers()
+    assert any(line["event"] == "127.0.0.1 - uvicorn line" for line in captured())
+    stream = io.StringIO()
+    logs.configure("web", stream=stream, force=True, own_access_log=True)
+    access.info("%s - dropped line", "127.0.0.1")
+    assert not access.hasHandlers()
+    assert "dropped line" not in stream.getvalue()
