@@ -132,8 +132,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         current = settings or get_settings()
         logs.configure("web", own_access_log=True)
         db = store.open_database(current.db_path)
-        app.state.compass = AppState(settings=current, db=db,
-                                     gateway=payments.checkout_gateway(current, db))
+        # A plain attribute: Starlette's State answers `app.state.compass` from __getattr__,
+        # after a failed lookup that raises an AttributeError on every request.
+        object.__setattr__(app.state, "compass", AppState(
+            settings=current, db=db, gateway=payments.checkout_gateway(current, db)))
         try:
             yield
         finally:
