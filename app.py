@@ -111,10 +111,16 @@ def routes(settings: Settings) -> list[Route | Mount]:
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 404:
-        return not_found(request)
-    if exc.status_code == 405:
-        return error_page(request, 405, "Not allowed", "That page cannot be used this way.")
-    return error_page(request, exc.status_code, "Something is not right", str(exc.detail))
+        response = not_found(request)
+    elif exc.status_code == 405:
+        response = error_page(request, 405, "Not allowed", "That page cannot be used this way.")
+    else:
+        response = error_page(request, exc.status_code, "Something is not right",
+                              str(exc.detail))
+    # The exception's own headers belong to the answer: a 405 must say which methods the
+    # page takes (RFC 9110 §15.5.6, `Allow`, which Starlette's router puts there).
+    response.headers.update(exc.headers or {})
+    return response
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
