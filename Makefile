@@ -124,7 +124,7 @@ run: $(RUN_STAMP) $(VENDOR)
 
 test: $(DEV_STAMP) $(VENDOR) $(AXE)
 	$(BIN)/ruff check .
-	$(BIN)/mypy compass jobs
+	$(BIN)/mypy compass jobs app.py
 	$(BIN)/pytest -q -n 2 --durations=15
 
 lint: $(DEV_STAMP)
