@@ -148,7 +148,7 @@ def test_a_frozen_worker_process_loses_the_order_and_writes_nothing(tmp_path):
 
     from tests.fakes.delivery import place_paid_order
     from tests.fakes.messages_api import running_server
-    from tests.fakes.processes import procfile_stack, read, restart, tail
+    from tests.fakes.processes import procfile_stack, read, restart, wait_until
 
     def query(sql: str) -> list[tuple]:
         conn = sqlite3.connect(tmp_path / "data" / "compass.db")
@@ -156,13 +156,6 @@ def test_a_frozen_worker_process_loses_the_order_and_writes_nothing(tmp_path):
             return conn.execute(sql).fetchall()
         finally:
             conn.close()
-
-    def wait_until(check, timeout: float, what: str):
-        deadline = time.monotonic() + timeout
-        while not (found := check()):
-            assert time.monotonic() < deadline, f"{what}\n{tail(logs)}"
-            time.sleep(0.2)
-        return found
 
     with running_server(latency=3.0) as api:
         env = {"ANTHROPIC_API_KEY": "test-key", "ANTHROPIC_BASE_URL": api.base_url,
@@ -172,21 +165,21 @@ def test_a_frozen_worker_process_loses_the_order_and_writes_nothing(tmp_path):
                 httpx.Client(base_url=base, timeout=30) as client:
             public_id = place_paid_order(client, "premium")
             wait_until(lambda: query("SELECT phase FROM orders")[0][0] == "sample"
-                       and api.in_flight >= 1, 180, "the samples never started")
+                       and api.in_flight >= 1, 180, logs, "the samples never started")
             frozen = state["processes"]["worker"]
             os.kill(frozen.pid, signal.SIGSTOP)
             in_flight = api.in_flight
             time.sleep(8)  # past the lease
             restart(state, "worker")
             wait_until(lambda: f":{frozen.pid}:" not in (
-                query("SELECT lease_owner FROM orders")[0][0] or f":{frozen.pid}:"), 60,
+                query("SELECT lease_owner FROM orders")[0][0] or f":{frozen.pid}:"), 60, logs,
                 "the new worker did not take the order")
             os.kill(frozen.pid, signal.SIGCONT)
             wait_until(lambda: client.get(f"/api/orders/{public_id}/status").json()["status"]
-                       == "completed", 240, "the order did not complete")
+                       == "completed", 240, logs, "the order did not complete")
             wait_until(lambda: client.get(f"/orders/{public_id}/download").status_code == 200,
-                       60, "no PDF")
-            wait_until(lambda: "lease lost" in read(logs["worker"]), 60,
+                       60, logs, "no PDF")
+            wait_until(lambda: "lease lost" in read(logs["worker"]), 60, logs,
                        "the frozen worker did not notice it lost the order")
             events = [e for (e,) in query("SELECT to_status FROM order_events")]
             versions = query("SELECT count(*) FROM report_versions")[0][0]

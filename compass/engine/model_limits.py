@@ -95,16 +95,20 @@ class _Bucket:
     def level(self) -> float:
         return min(self.levels)
 
-    def refill(self, now: float) -> None:
+    def _add(self, account: int, amount: float, now: float) -> None:
+        """Up to the size less what is in transit, noting when the account was full."""
         ceiling = self.size - self.in_transit
+        if self.levels[account] + amount >= ceiling:
+            self.levels[account] = ceiling
+            self.full_at[account] = now
+        else:
+            self.levels[account] += amount
+
+    def refill(self, now: float) -> None:
         grown = (now - self.updated) * self.rate
         self.updated = now
         for account in (OWN, REPORTED):
-            if self.levels[account] + grown >= ceiling:
-                self.levels[account] = ceiling
-                self.full_at[account] = now
-            else:
-                self.levels[account] += grown
+            self._add(account, grown, now)
 
     def take(self, amount: float) -> None:
         self.levels = [level - amount for level in self.levels]
@@ -115,16 +119,9 @@ class _Bucket:
         all of one that never reached it (None). Not if the account was full since the
         call was answered and the API may have refunded it then (up to `lag` before now):
         its full bucket would have wasted the refund."""
-        ceiling = self.size - self.in_transit
         for account in (OWN, REPORTED):
-            if answered_at is not None and \
-                    self.full_at[account] > max(answered_at, now - lag):
-                continue
-            if self.levels[account] + amount >= ceiling:
-                self.levels[account] = ceiling
-                self.full_at[account] = now
-            else:
-                self.levels[account] += amount
+            if answered_at is None or self.full_at[account] <= max(answered_at, now - lag):
+                self._add(account, amount, now)
 
     def wait_for(self, amount: float) -> float:
         """Seconds until `amount` fits (a request larger than the bucket waits for a full
@@ -303,11 +300,10 @@ class ModelLimiter:
         with self._lock:
             now = self._clock()
             buckets = self._refilled(reservation.model, now)
-            reservation.in_transit = False  # not to the API: no answer, no count
+            self._arrived(reservation, buckets, now)  # in transit no longer (it never left)
             amounts = (1, reservation.input_tokens, reservation.output_tokens)
             for bucket, amount in zip(buckets, amounts, strict=True):
-                bucket.in_transit = max(0.0, bucket.in_transit - amount)
-                bucket.give_back(amount, now, None)
+                bucket.give_back(amount, now, None)  # the API never counted it
 
     def settle(self, reservation: Reservation, *, input_tokens: int | None = None,
                output_tokens: int = 0) -> None:
